@@ -8,6 +8,7 @@ import { registerClient } from './commands/client.ts';
 import { registerSecret } from './commands/secret.ts';
 import { registerStdio } from './commands/stdio.ts';
 import { registerConsent } from './commands/consent.ts';
+import { registerImport } from './commands/import.ts';
 
 /** Exit codes: 0 success, 1 failure, 2 usage error. */
 export const EXIT_OK = 0;
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerSecret(program);
   registerStdio(program);
   registerConsent(program);
+  registerImport(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -73,5 +73,6 @@ export function randomKey(): Buffer {
 }
 
 function checkKey(key: Buffer): void {
-  if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) throw misuse('VAULT_KEY_SIZE', 'AES-256-GCM needs a 32-byte key');
+  if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES)
+    throw misuse('VAULT_KEY_SIZE', 'AES-256-GCM needs a 32-byte key');
 }

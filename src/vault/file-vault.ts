@@ -196,7 +196,10 @@ export class FileVault implements Vault {
     if (doc.wrappedKey === this.#dataKeyFor) return;
     const key = await this.#cipher.decrypt(Buffer.from(doc.wrappedKey, 'base64'));
     if (key.length !== KEY_BYTES) {
-      throw new AirlockError('VAULT_CORRUPT', `The vault ${quote(this.file ?? '')} holds a data key of the wrong size.`);
+      throw new AirlockError(
+        'VAULT_CORRUPT',
+        `The vault ${quote(this.file ?? '')} holds a data key of the wrong size.`,
+      );
     }
     this.#setKey(key, doc.wrappedKey);
   }

@@ -95,7 +95,10 @@ export class KeyringCipher implements SecretCipher {
     // Read back: a keyring that silently drops writes would otherwise lose every secret later.
     const check = await this.#call(() => entry.getPassword());
     if (check !== key.toString('base64')) {
-      throw new AirlockError('KEYRING_UNAVAILABLE', 'The OS keyring did not keep the vault master key that was stored in it.');
+      throw new AirlockError(
+        'KEYRING_UNAVAILABLE',
+        'The OS keyring did not keep the vault master key that was stored in it.',
+      );
     }
     this.#key = key;
     return key;

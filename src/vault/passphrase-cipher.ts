@@ -60,7 +60,10 @@ export class PassphraseCipher implements SecretCipher {
 
   async decrypt(sealed: Buffer): Promise<Buffer> {
     if (sealed.length <= HEADER_BYTES || sealed[0] !== BLOB_FORMAT) {
-      throw new AirlockError('VAULT_CORRUPT', 'The vault key is not in the passphrase format this version understands.');
+      throw new AirlockError(
+        'VAULT_CORRUPT',
+        'The vault key is not in the passphrase format this version understands.',
+      );
     }
     const header = sealed.subarray(0, HEADER_BYTES);
     const params: ScryptParams = { logN: header.readUInt8(1), r: header.readUInt16BE(2), p: header.readUInt16BE(4) };
@@ -86,8 +89,12 @@ function deriveKey(passphrase: string, salt: Buffer, params: ScryptParams): Prom
   // Node refuses above `maxmem` (32 MiB by default, exactly N=2^15,r=8): leave headroom.
   const maxmem = 256 * N * params.r + 1024 * 1024;
   return new Promise((resolve, reject) => {
-    crypto.scrypt(passphrase.normalize('NFC'), salt, KEY_BYTES, { N, r: params.r, p: params.p, maxmem }, (error, key) =>
-      error ? reject(error) : resolve(key),
+    crypto.scrypt(
+      passphrase.normalize('NFC'),
+      salt,
+      KEY_BYTES,
+      { N, r: params.r, p: params.p, maxmem },
+      (error, key) => (error ? reject(error) : resolve(key)),
     );
   });
 }
@@ -107,5 +114,8 @@ function checkParams(params: ScryptParams, fail: () => Error): void {
 }
 
 function misuseParams(): Error {
-  return misuse('VAULT_SCRYPT_PARAMS', `scrypt parameters out of range (logN 1..${MAX_LOG_N}, r 1..${MAX_R}, p 1..${MAX_P})`);
+  return misuse(
+    'VAULT_SCRYPT_PARAMS',
+    `scrypt parameters out of range (logN 1..${MAX_LOG_N}, r 1..${MAX_R}, p 1..${MAX_P})`,
+  );
 }

@@ -6,7 +6,6 @@ import { PassphraseCipher, type ScryptParams } from './passphrase-cipher.ts';
 import type { SecretCipher } from './secret-cipher.ts';
 import type { VaultBackendName } from './vault.ts';
 
-
 export { VAULT_BACKENDS, isVaultBackendName };
 
 export interface CreateCipherOptions {

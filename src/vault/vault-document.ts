@@ -56,7 +56,8 @@ export function parseVaultDocument(text: string, file: string): VaultDocument {
 export function migrate(raw: RawObject, file: string): RawObject {
   let doc = raw;
   let version = doc.version;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw corrupt(file, 'its version is invalid');
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw corrupt(file, 'its version is invalid');
   if (version > VAULT_VERSION) {
     throw new AirlockError(
       'VAULT_VERSION_UNSUPPORTED',
@@ -92,8 +93,16 @@ function checkShape(raw: RawObject, file: string): VaultDocument {
 }
 
 export function serializeVaultDocument(doc: VaultDocument): string {
-  const records = Object.fromEntries([...doc.records].map(([name, r]) => [name, { sealed: r.sealed, updatedAt: r.updatedAt }]));
-  const body = { format: VAULT_FORMAT, version: doc.version, backend: doc.backend, wrappedKey: doc.wrappedKey, records };
+  const records = Object.fromEntries(
+    [...doc.records].map(([name, r]) => [name, { sealed: r.sealed, updatedAt: r.updatedAt }]),
+  );
+  const body = {
+    format: VAULT_FORMAT,
+    version: doc.version,
+    backend: doc.backend,
+    wrappedKey: doc.wrappedKey,
+    records,
+  };
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 

@@ -8,7 +8,9 @@ import { withFileLock, type FileLockOptions } from './vault-lock.ts';
 export interface VaultStore {
   read(): Promise<VaultDocument | undefined>;
   /** `change` gets the current document (re-read under the lock) and returns the one to write, or undefined to write nothing. */
-  update(change: (current: VaultDocument | undefined) => Promise<VaultDocument | undefined>): Promise<VaultDocument | undefined>;
+  update(
+    change: (current: VaultDocument | undefined) => Promise<VaultDocument | undefined>,
+  ): Promise<VaultDocument | undefined>;
 }
 
 /** One JSON file, mode 0600, replaced atomically under an inter-process lock. */

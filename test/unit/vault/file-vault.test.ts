@@ -156,7 +156,13 @@ test('a malformed vault file is VAULT_CORRUPT and left untouched; a newer format
     JSON.stringify({ format: 'something-else', version: 1 }),
     JSON.stringify({ format: 'airlock-vault', version: 1, backend: 'plaintext', wrappedKey: 'AAAA', records: {} }),
     JSON.stringify({ format: 'airlock-vault', version: 1, backend: 'passphrase', wrappedKey: 'AAAA', records: [] }),
-    JSON.stringify({ format: 'airlock-vault', version: 1, backend: 'passphrase', wrappedKey: 'AAAA', records: { a: 1 } }),
+    JSON.stringify({
+      format: 'airlock-vault',
+      version: 1,
+      backend: 'passphrase',
+      wrappedKey: 'AAAA',
+      records: { a: 1 },
+    }),
     JSON.stringify({ format: 'airlock-vault', version: 0, backend: 'passphrase', wrappedKey: 'AAAA', records: {} }),
   ];
   for (const text of cases) {
@@ -165,7 +171,13 @@ test('a malformed vault file is VAULT_CORRUPT and left untouched; a newer format
     assert.equal(fs.readFileSync(file, 'utf8'), text);
   }
 
-  const newer = JSON.stringify({ format: 'airlock-vault', version: 2, backend: 'passphrase', wrappedKey: 'AAAA', records: {} });
+  const newer = JSON.stringify({
+    format: 'airlock-vault',
+    version: 2,
+    backend: 'passphrase',
+    wrappedKey: 'AAAA',
+    records: {},
+  });
   fs.writeFileSync(file, newer);
   const error = await rejectsWithCode(openVault({ file, cipher: fastPassphrase() }), 'VAULT_VERSION_UNSUPPORTED');
   assert.match(error.message, /version 2/);

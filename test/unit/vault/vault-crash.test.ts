@@ -63,7 +63,10 @@ function runAndKill(file: string, start: number, tag: string, early: boolean): P
   });
 }
 
-async function lane(file: string, laneIndex: number): Promise<{ kills: number; committed: number; abandonedLocks: number }> {
+async function lane(
+  file: string,
+  laneIndex: number,
+): Promise<{ kills: number; committed: number; abandonedLocks: number }> {
   const expected = new Map<string, string>();
   let start = 0;
   let kills = 0;
@@ -82,7 +85,10 @@ async function lane(file: string, laneIndex: number): Promise<{ kills: number; c
       for (const [name, value] of expected) {
         assert.equal(await vault.get(name), value, `${name} survives kill ${round} in lane ${laneIndex}`);
       }
-      assert.ok((await vault.verify()).every((r) => r.ok), 'no record is damaged');
+      assert.ok(
+        (await vault.verify()).every((r) => r.ok),
+        'no record is damaged',
+      );
     } finally {
       await vault.close();
     }
