@@ -4,6 +4,9 @@ import { ConsentBroker } from '../consent/consent-broker.ts';
 import { SystemUrlOpener, type UrlOpener } from '../consent/url-opener.ts';
 import { addConsentRoutes } from '../admin/consent-routes.ts';
 import type { ConsentListener } from '../consent/consent-broker.ts';
+import { addUiRoutes } from '../admin/ui-routes.ts';
+import { mountUi, type UiServer } from '../ui-server/mount-ui.ts';
+import { BIN_SCRIPT } from '../cli/commands/client.ts';
 
 export interface AirlockOptions extends GatewayOptions {
   /** Opens approved URLs; default `$BROWSER` or the OS default browser. */
@@ -15,6 +18,8 @@ export interface AirlockOptions extends GatewayOptions {
 export interface Airlock {
   gateway: Gateway;
   consents: ConsentBroker;
+  /** A one-time sign-in link for the headless dashboard at `/ui/` (10 minutes, single use). */
+  createUiLink(): string;
   close(): Promise<void>;
 }
 
@@ -25,6 +30,7 @@ export interface Airlock {
  */
 export async function startAirlock(options: AirlockOptions): Promise<Airlock> {
   let gatewayRef: Gateway | undefined;
+  let ui: UiServer | undefined;
   const consents = new ConsentBroker({
     urlOpener: options.urlOpener ?? new SystemUrlOpener(),
     audit: (event) => gatewayRef?.audit.write(event as { type: string }),
@@ -35,12 +41,15 @@ export async function startAirlock(options: AirlockOptions): Promise<Airlock> {
     extend: (app, gw) => {
       gatewayRef = gw;
       addConsentRoutes(gw.adminRouter, consents);
+      addUiRoutes(gw.adminRouter, gw, { consents, binScript: BIN_SCRIPT });
+      ui = mountUi(app, gw);
       options.extend?.(app, gw);
     },
   });
   return {
     gateway,
     consents,
+    createUiLink: () => ui!.createUiLink(),
     close: async () => {
       consents.close();
       await gateway.close();

@@ -346,6 +346,9 @@ export class ClientSession {
 
   private installAggregateHandlers(): void {
     const server = this.server;
+    // The SDK answers logging/setLevel itself when logging is declared, so the fallback would never
+    // see it and the upstreams would keep sending every level.
+    server.setRequestHandler(SetLevelRequestSchema, (request, extra) => this.setLevel(request.params, extra) as never);
     server.fallbackRequestHandler = async (request, extra) => {
       const params = (request.params ?? {}) as Record<string, unknown>;
       switch (request.method) {
@@ -457,6 +460,8 @@ export class ClientSession {
     const out: ResourceTemplate[] = [];
     for (const { server, items } of lists) {
       for (const template of items) {
+        // Like resources: the first server to offer a template owns it; a duplicate is not shown.
+        if (owners.some((owner) => owner.raw === template.uriTemplate)) continue;
         try {
           owners.push({ template: new UriTemplate(template.uriTemplate), raw: template.uriTemplate, server });
         } catch {

@@ -76,7 +76,7 @@ export function mountUi(app: express.Express, gateway: Gateway, options: MountUi
     }
     res.status(503).type('text/plain').send('The Airlock UI is not built: run `npm run build:renderer`.\n');
   });
-  router.use(express.static(distDir, { index: 'index.html', redirect: false, dotfiles: 'deny', fallthrough: true }));
+  router.use(express.static(distDir, { index: 'index.html', redirect: false, dotfiles: 'deny', fallthrough: true, cacheControl: false }));
   router.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found\n');
   });

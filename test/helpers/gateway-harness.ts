@@ -2,7 +2,7 @@
  * Runs a real Airlock gateway for integration tests: in-process (`startGatewayHarness`) or as the
  * `airlock serve` child process (`startServeProcess`), in a temp data directory whose config.json
  * fronts real fixture servers: `local` (everything server over stdio), `remote` (Streamable HTTP)
- * and optionally `legacy` (HTTP+SSE). The vault uses the passphrase backend, so the CLI run as a
+ * and optionally `sse` (legacy HTTP+SSE). The vault uses the passphrase backend, so the CLI run as a
  * separate process (`runCli`) reads and writes the same vault as the gateway.
  */
 import { spawn } from 'node:child_process';
@@ -47,7 +47,7 @@ export const VAULT_ENV: Readonly<Record<string, string>> = {
 };
 
 export interface HomeOptions {
-  /** Also start the legacy SSE fixture as server `legacy`. */
+  /** Also start the legacy SSE fixture as server `sse` (sorted after `local`, so `local` owns shared URIs). */
   sse?: boolean;
   /** Extra or overriding `mcpServers` entries. */
   servers?: Record<string, unknown>;
@@ -84,7 +84,7 @@ export async function prepareHome(opts: HomeOptions = {}): Promise<PreparedHome>
     const servers: Record<string, unknown> = {
       local: { command: local.command, args: local.args, ...timeout },
       ...(remote ? { remote: { url: remote.url, ...timeout } } : {}),
-      ...(legacy ? { legacy: { url: legacy.url } } : {}),
+      ...(legacy ? { sse: { url: legacy.url } } : {}),
       ...opts.servers,
     };
     fs.writeFileSync(

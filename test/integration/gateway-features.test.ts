@@ -227,12 +227,14 @@ describe('the aggregate endpoint /mcp', { timeout: 60_000 }, () => {
     const c = await h.connect(key);
     const tools = (await c.client.listTools()).tools;
     const names = tools.map((tool) => tool.name);
-    for (const server of ['local', 'remote', 'legacy']) assert.ok(names.includes(`${server}__echo`), server);
+    for (const server of ['local', 'remote', 'sse']) assert.ok(names.includes(`${server}__echo`), server);
     assert.equal(new Set(names).size, names.length, 'duplicate exposed names');
     assert.equal(tools.find((tool) => tool.name === 'remote__echo')?.title, 'echo');
     // Both fixtures serve the same URIs: each URI is listed once, owned by the first server.
     const uris = (await c.client.listResources()).resources.map((r) => r.uri);
     assert.equal(new Set(uris).size, uris.length, `duplicate resources: ${uris.join(',')}`);
+    const templates = (await c.client.listResourceTemplates()).resourceTemplates.map((x) => x.uriTemplate);
+    assert.deepEqual(templates, ['fixture://items/{id}']);
     await c.close();
   });
 
@@ -295,16 +297,16 @@ describe('upstream requests reach the client session that caused them', { timeou
 });
 
 describe('legacy HTTP+SSE upstream', { timeout: 30_000 }, () => {
-  test('is reached through the SSE fallback, on /mcp/legacy and on /mcp', async () => {
-    const state = h.gateway.registry.get('legacy')?.state;
+  test('is reached through the SSE fallback, on /mcp/sse and on /mcp', async () => {
+    const state = h.gateway.registry.get('sse')?.state;
     assert.equal(state?.state, 'connected');
     assert.equal(state?.transport, 'sse');
-    const one = await h.connect(key, 'legacy');
+    const one = await h.connect(key, 'sse');
     assert.equal(one.client.getServerVersion()?.name, 'fx-legacy');
     assert.equal(firstText(await one.client.callTool({ name: 'echo', arguments: { text: 'old' } })), 'old');
     assert.equal(firstText(await one.client.callTool({ name: 'sample', arguments: { prompt: 'x' } })), 'answer to x');
     const all = await h.connect(key);
-    const result = await all.client.callTool({ name: 'legacy__add', arguments: { a: 1, b: 2 } });
+    const result = await all.client.callTool({ name: 'sse__add', arguments: { a: 1, b: 2 } });
     assert.equal(firstText(result), '3');
     await Promise.all([one.close(), all.close()]);
   });

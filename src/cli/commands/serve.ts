@@ -15,6 +15,7 @@ export function registerServe(program: Command): void {
       const airlock = await startAirlock({ home: paths.home, vault, ...(options.port !== undefined ? { port: options.port } : {}) });
       const { gateway } = airlock;
       process.stdout.write(`Airlock gateway listening\n  MCP endpoint: ${gateway.mcpUrl}\n  data: ${paths.home}\n  vault: ${vault.backend}\n`);
+      process.stdout.write(`  dashboard (one-time link, 10 minutes): ${airlock.createUiLink()}\n`);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
