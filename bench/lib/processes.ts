@@ -10,7 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = path.join(ROOT, 'bin/airlock.js');
+/** `AIRLOCK_BENCH_BIN` measures another entry point (e.g. a bundled build) with the same workload. */
+export const BIN = process.env.AIRLOCK_BENCH_BIN
+  ? path.resolve(process.env.AIRLOCK_BENCH_BIN)
+  : path.join(ROOT, 'bin/airlock.js');
 export const EVERYTHING = path.join(ROOT, 'test/fixtures/everything-server.ts');
 /** The gateway child opens its vault with this (no OS keychain on a CI box). */
 export const VAULT_ENV: Readonly<Record<string, string>> = {
@@ -235,5 +238,17 @@ export async function waitAllConnected(gw: { origin: string; home: string }, tim
     }
     if (Date.now() > deadline) throw new Error('servers did not all connect');
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms (from /proc/PID/stat, 100 Hz ticks). */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
   }
 }

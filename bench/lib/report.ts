@@ -83,7 +83,8 @@ export interface BenchResults {
 }
 
 export const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
-const fmt = (n: number | undefined, digits = 2): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
+const fmt = (n: number | undefined, digits = 2): string =>
+  n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
 
 /** A Markdown table: one row per figure, one column pair (value, ratio to direct) per target. */
 export function formatTable(results: BenchResults): string {
@@ -118,6 +119,16 @@ export function formatTable(results: BenchResults): string {
     ]);
   }
   const lines = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
+  const cpu = [
+    '',
+    '| CPU ms per call, 16 sessions (1 for stdio) | client (bench) | gateway | upstream |',
+    '| --- | --- | --- | --- |',
+    ...labels.map((l) => {
+      const runs = results.targets[l]!.throughput;
+      const c = (runs.find((t) => t.sessions === 16) ?? runs[0])?.cpuMsPerCall ?? {};
+      return `| ${l} | ${fmt(c.client, 3)} | ${l === 'direct' ? '-' : fmt(c.gateway, 3)} | ${fmt(c.upstream, 3)} |`;
+    }),
+  ];
   const gateway = [
     '',
     '| gateway process | value |',
@@ -132,7 +143,7 @@ export function formatTable(results: BenchResults): string {
     '| --- | --- | --- | --- |',
     ...results.checks.map((c) => `| ${c.name} | ${c.goal} | ${c.value} | ${c.met ? 'yes' : '**no**'} |`),
   ];
-  const out = [...lines, ...gateway, ...checks];
+  const out = [...lines, ...cpu, ...gateway, ...checks];
   if (results.scale) out.push('', ...formatScale(results.scale));
   return out.join('\n');
 }

@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { BIN, VAULT_ENV } from './processes.ts';
+import { BIN, VAULT_ENV, cpuMs } from './processes.ts';
 
 /** One MCP session that can call the echo tool. */
 export interface Session {
@@ -110,6 +110,8 @@ export interface ThroughputResult {
   errors: number;
   seconds: number;
   callsPerSecond: number;
+  /** CPU ms per completed call of each watched process (gateway, upstream, this client process). */
+  cpuMsPerCall?: Record<string, number>;
 }
 
 /**
@@ -120,6 +122,7 @@ export async function measureThroughput(
   target: Target,
   sessions: number,
   durationMs: number,
+  watch: Record<string, number> = {},
   warmupCalls = 20,
 ): Promise<ThroughputResult> {
   const opened: Session[] = [];
@@ -135,6 +138,8 @@ export async function measureThroughput(
     );
     let calls = 0;
     let errors = 0;
+    const cpuBefore = Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, cpuMs(pid) ?? NaN]));
+    const clientBefore = process.cpuUsage();
     const started = performance.now();
     const end = started + durationMs;
     await Promise.all(
@@ -150,7 +155,11 @@ export async function measureThroughput(
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    return { sessions, calls, errors, seconds, callsPerSecond: calls / seconds };
+    const client = process.cpuUsage(clientBefore);
+    const cpuMsPerCall: Record<string, number> = { client: (client.user + client.system) / 1000 / calls };
+    for (const [name, pid] of Object.entries(watch))
+      cpuMsPerCall[name] = ((cpuMs(pid) ?? NaN) - cpuBefore[name]!) / calls;
+    return { sessions, calls, errors, seconds, callsPerSecond: calls / seconds, cpuMsPerCall };
   } finally {
     await Promise.all(opened.map((s) => s.close()));
   }

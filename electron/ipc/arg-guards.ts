@@ -80,7 +80,11 @@ export function expectAddServerInput(value: unknown): AddServerInput {
       throw bad('server URL');
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw bad('server URL');
-    return { name, url, ...(value.headers === undefined ? {} : { headers: expectStringMap(value.headers, 'headers') }) };
+    return {
+      name,
+      url,
+      ...(value.headers === undefined ? {} : { headers: expectStringMap(value.headers, 'headers') }),
+    };
   }
   onlyKeys(value, ['name', 'command', 'args', 'env'], 'server');
   const command = expectString(value.command, 'command');
@@ -89,7 +93,12 @@ export function expectAddServerInput(value: unknown): AddServerInput {
     if (typeof arg !== 'string' || arg.length > MAX_STRING) throw bad('arguments');
     return arg;
   });
-  return { name, command, args, ...(value.env === undefined ? {} : { env: expectStringMap(value.env, 'environment') }) };
+  return {
+    name,
+    command,
+    args,
+    ...(value.env === undefined ? {} : { env: expectStringMap(value.env, 'environment') }),
+  };
 }
 
 export function expectAddClientInput(value: unknown): { name: string; servers?: string[] } {

@@ -29,7 +29,11 @@ export function isAppPage(url: string, page: string): boolean {
  * True when the event comes from the main frame of a web contents we trust, showing `page`.
  * `trustedContents` says which web contents ids are ours for this channel.
  */
-export function isTrustedSender(event: IpcSenderEvent, page: string, trustedContents: (id: number) => boolean): boolean {
+export function isTrustedSender(
+  event: IpcSenderEvent,
+  page: string,
+  trustedContents: (id: number) => boolean,
+): boolean {
   const frame = event.senderFrame;
   if (!frame) return false; // the frame navigated away or was destroyed
   if (frame.parent !== null) return false; // a subframe

@@ -226,7 +226,7 @@ function openEventStream(req: Request, res: Response, gateway: Gateway, consents
     consents.subscribe(() => send('consents')),
     gateway.audit.subscribe(() => send('activity')),
     gateway.vault.onChange((names) => {
-      if (names.some((name) => name.startsWith('client/'))) send('clients');
+      if (names.some((name) => name.startsWith('client/') || name.startsWith('as/'))) send('clients');
       if (names.some((name) => name.startsWith('secret/'))) send('secrets');
     }),
   ];

@@ -7,17 +7,31 @@ import type { ConsentListener } from '../consent/consent-broker.ts';
 import { addUiRoutes } from '../admin/ui-routes.ts';
 import { mountUi, type UiServer } from '../ui-server/mount-ui.ts';
 import { BIN_SCRIPT } from '../cli/commands/client.ts';
+import { createElicitationInterceptors, type ElicitationOptions } from '../elicitation/elicitation-interceptors.ts';
+import { mountAuthServer } from '../auth-server/auth-server-routes.ts';
+import type { AirlockAuthServer, AuthServerOptions } from '../auth-server/airlock-auth-server.ts';
+import { createAirlockOAuth, type AirlockOAuth, type AirlockOAuthOptions } from '../oauth/airlock-oauth.ts';
 
 export interface AirlockOptions extends GatewayOptions {
   /** Opens approved URLs; default `$BROWSER` or the OS default browser. */
   urlOpener?: UrlOpener;
   /** Presenters that show consent requests (the desktop app's native windows); the web UI and CLI are always there. */
   consentPresenters?: ConsentListener[];
+  /** URL/form elicitation timeouts (tests shorten them); used when `interceptors` is not given. */
+  elicitation?: Pick<ElicitationOptions, 'consentTimeoutMs' | 'completionTimeoutMs'>;
+  /** Airlock's own authorization server (token lifetimes etc.; tests shorten them). */
+  authServer?: AuthServerOptions;
+  /** Upstream OAuth (sign-in flows; tests shorten how long a state stays redeemable). */
+  oauth?: Pick<AirlockOAuthOptions, 'flowLifetimeMs'>;
 }
 
 export interface Airlock {
   gateway: Gateway;
   consents: ConsentBroker;
+  /** The authorization server MCP clients sign in with (MCP Authorization). */
+  authServer: AirlockAuthServer;
+  /** Airlock as an OAuth client upstream: sign-in coordinator, provider tokens. */
+  oauth: AirlockOAuth;
   /** A one-time sign-in link for the headless dashboard at `/ui/` (10 minutes, single use). */
   createUiLink(): string;
   close(): Promise<void>;
@@ -31,27 +45,49 @@ export interface Airlock {
 export async function startAirlock(options: AirlockOptions): Promise<Airlock> {
   let gatewayRef: Gateway | undefined;
   let ui: UiServer | undefined;
+  let authServer: AirlockAuthServer | undefined;
   const consents = new ConsentBroker({
     urlOpener: options.urlOpener ?? new SystemUrlOpener(),
     audit: (event) => gatewayRef?.audit.write(event as { type: string }),
   });
   for (const presenter of options.consentPresenters ?? []) consents.subscribe(presenter);
+  const elicitation = createElicitationInterceptors({
+    broker: consents,
+    ...options.elicitation,
+    audit: (event) => gatewayRef?.audit.write(event as { type: string }),
+    serverUrl: (name) => {
+      const server = gatewayRef?.config().mcpServers[name];
+      return server && 'url' in server && !server.url.includes('${') ? server.url : undefined;
+    },
+  });
+  const oauth = createAirlockOAuth({ vault: options.vault, consents, ...options.oauth });
   const gateway = await startGateway({
     ...options,
+    authProviderFor: options.authProviderFor ?? oauth.authProviderFor,
+    oauthToken: options.oauthToken ?? oauth.oauthToken,
+    interceptors: oauth.interceptors(options.interceptors ?? elicitation),
     extend: (app, gw) => {
       gatewayRef = gw;
       addConsentRoutes(gw.adminRouter, consents);
       addUiRoutes(gw.adminRouter, gw, { consents, binScript: BIN_SCRIPT });
       ui = mountUi(app, gw);
+      authServer = mountAuthServer(app, gw, { ...options.authServer, consents });
+      gw.addAuthenticator(authServer);
+      oauth.extend(app, gw);
       options.extend?.(app, gw);
     },
   });
+  await authServer!.ready;
   return {
     gateway,
     consents,
+    authServer: authServer!,
+    oauth,
     createUiLink: () => ui!.createUiLink(),
     close: async () => {
       consents.close();
+      oauth.close();
+      authServer?.close();
       await gateway.close();
     },
   };

@@ -46,7 +46,8 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (url.hash || uri.includes('#')) return 'has a fragment';
   if (REFUSED_SCHEMES.has(url.protocol)) return `uses the ${url.protocol} scheme`;
   if (url.username || url.password) return 'carries credentials';
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) return 'is plain http to a host other than this computer';
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))
+    return 'is plain http to a host other than this computer';
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
@@ -21,7 +22,7 @@ export interface StdioBridgeOptions {
  * this process's stdio and the gateway's Streamable HTTP endpoint over the local socket; the
  * SDK transports do the framing on both sides.
  */
-export async function runStdioBridge(options: StdioBridgeOptions): Promise<{ closed: Promise<void> }> {
+export async function runStdioBridge(options: StdioBridgeOptions): Promise<{ closed: Promise<void>; close(): Promise<void> }> {
   const headers: Record<string, string> = {};
   if (options.clientName) headers['x-airlock-client'] = options.clientName;
   if (options.clientKey) headers.authorization = `Bearer ${options.clientKey}`;
@@ -30,9 +31,10 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<{ clo
     fetch: socketFetch(options.socket),
     requestInit: { headers },
   });
+  const stdin = (options.stdin ?? process.stdin) as Readable;
   const local = new StdioServerTransport(
-    (options.stdin ?? process.stdin) as import('node:stream').Readable,
-    (options.stdout ?? process.stdout) as import('node:stream').Writable,
+    stdin,
+    (options.stdout ?? process.stdout) as Writable,
   );
   const initializeIds = new Set<RequestId>();
   let resolveClosed!: () => void;
@@ -63,9 +65,13 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<{ clo
     void local.send(message);
   };
   local.onclose = () => void shutdown();
+  // The SDK's stdio transport does not watch for end of input: a client that closes our stdin is
+  // done, so the gateway session is ended (DELETE) rather than left open until it idles out.
+  stdin.once('end', () => void shutdown());
+  stdin.once('close', () => void shutdown());
   upstream.onerror = () => {};
   local.onerror = () => {};
   await upstream.start();
   await local.start();
-  return { closed };
+  return { closed, close: shutdown };
 }

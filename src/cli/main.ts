@@ -8,6 +8,7 @@ import { registerClient } from './commands/client.ts';
 import { registerSecret } from './commands/secret.ts';
 import { registerStdio } from './commands/stdio.ts';
 import { registerConsent } from './commands/consent.ts';
+import { registerLogout } from './commands/logout.ts';
 import { registerImport } from './commands/import.ts';
 
 /** Exit codes: 0 success, 1 failure, 2 usage error. */
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerSecret(program);
   registerStdio(program);
   registerConsent(program);
+  registerLogout(program);
   registerImport(program);
   for (const command of program.commands) {
     command.exitOverride();

@@ -2,7 +2,8 @@
  * Ready-to-paste MCP client configuration pointing at Airlock. Each client's own shape:
  * Claude Desktop and Cursor use `mcpServers`, VS Code uses `servers` with a `type`, Windsurf
  * uses `serverUrl`. Claude Desktop launches commands, so it gets the stdio bridge, which needs no
- * key: it reaches the gateway over the user-only local socket.
+ * key: it reaches the gateway over the user-only local socket. Cursor, VS Code and Windsurf get
+ * the URL alone and sign in with MCP Authorization; a key goes in only for a key client.
  */
 export interface SnippetInput {
   clientName: string;
@@ -30,6 +31,9 @@ export function configSnippets(input: SnippetInput): Snippet[] {
   const keyNote = input.key
     ? 'This entry carries a static key because it was created for a client that cannot sign in with OAuth; keep this file private, and revoke the key with `airlock client revoke` if it leaks.'
     : undefined;
+  // Without a key, the HTTP clients sign in with MCP Authorization (Airlock is the OAuth server).
+  const signInNote = (label: string) =>
+    `${label} signs in to Airlock with OAuth the first time it connects: approve it in the Airlock window (or \`airlock pending\`) and choose its servers. No key in this file.`;
   return [
     {
       target: 'claude',
@@ -43,21 +47,21 @@ export function configSnippets(input: SnippetInput): Snippet[] {
       label: 'Cursor',
       file: '~/.cursor/mcp.json',
       config: { mcpServers: { airlock: { url: input.mcpUrl, ...(headers ? { headers } : {}) } } },
-      ...(keyNote ? { note: keyNote } : {}),
+      note: keyNote ?? signInNote('Cursor'),
     },
     {
       target: 'vscode',
       label: 'VS Code',
       file: '.vscode/mcp.json (or the user mcp.json)',
       config: { servers: { airlock: { type: 'http', url: input.mcpUrl, ...(headers ? { headers } : {}) } } },
-      ...(keyNote ? { note: keyNote } : {}),
+      note: keyNote ?? signInNote('VS Code'),
     },
     {
       target: 'windsurf',
       label: 'Windsurf',
       file: '~/.codeium/windsurf/mcp_config.json',
       config: { mcpServers: { airlock: { serverUrl: input.mcpUrl, ...(headers ? { headers } : {}) } } },
-      ...(keyNote ? { note: keyNote } : {}),
+      note: keyNote ?? signInNote('Windsurf'),
     },
   ];
 }

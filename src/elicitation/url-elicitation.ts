@@ -30,7 +30,8 @@ export function parseUrlElicitation(value: unknown): UrlElicitation | undefined 
   if (typeof value !== 'object' || value === null) return undefined;
   const { mode, elicitationId, url, message } = value as Record<string, unknown>;
   if (mode !== undefined && mode !== 'url') return undefined;
-  if (typeof elicitationId !== 'string' || elicitationId === '' || elicitationId.length > MAX_ID_LENGTH) return undefined;
+  if (typeof elicitationId !== 'string' || elicitationId === '' || elicitationId.length > MAX_ID_LENGTH)
+    return undefined;
   if (typeof url !== 'string' || typeof message !== 'string') return undefined;
   return { elicitationId, url, message };
 }

@@ -278,11 +278,15 @@ export class ClientSession {
     const link = await this.link(serverName);
     const untrack = this.track(serverName, extra.requestId);
     const progressToken = extra._meta?.progressToken;
-    const timeout = this.options.registry.get(serverName)?.config.timeoutMs ?? this.options.requestTimeoutMs ?? 60_000;
+    // A server's own `timeoutMs` is what the user chose for it and wins; otherwise tool calls,
+    // which may legitimately run long, get at least five minutes.
+    const configured = this.options.registry.get(serverName)?.config.timeoutMs;
+    const fallback = this.options.requestTimeoutMs ?? 60_000;
+    const timeout = configured ?? (method === 'tools/call' ? Math.max(fallback, 5 * 60_000) : fallback);
     const send = () =>
       link.client.request({ method, params } as never, schemaFor(method), {
         signal: extra.signal,
-        timeout: method === 'tools/call' ? Math.max(timeout, 5 * 60_000) : timeout,
+        timeout,
         resetTimeoutOnProgress: true,
         ...(progressToken !== undefined
           ? {

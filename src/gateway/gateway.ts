@@ -23,6 +23,7 @@ import { SessionManager } from './session-manager.ts';
 import type { SessionInterceptors, SessionRoute } from './client-session.ts';
 import { BodyTooLargeError, checkHostAndOrigin, readBody, sendJson, sendJsonRpcError } from './http-guards.ts';
 import { createAdminRouter } from '../admin/admin-router.ts';
+import { audienceAllowsPath } from '../auth-server/resource-indicator.ts';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { ServerConfig } from '../config/schema.ts';
 
@@ -271,7 +272,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         raw = await readBody(req, MAX_BODY_BYTES);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          res.setHeader('connection', 'close');
+          // Closing the connection at once would drop unread input, and the kernel's reset can destroy
+          // the 413 before the client reads it. So the rest is read and discarded (never stored), for
+          // a bounded time, after which a client still sending is cut off.
+          req.resume();
+          const cutOff = setTimeout(() => req.socket.destroy(), 10_000);
+          cutOff.unref();
+          req.once('end', () => clearTimeout(cutOff));
+          req.once('close', () => clearTimeout(cutOff));
           sendJsonRpcError(res, 413, -32600, `Request body larger than ${MAX_BODY_BYTES} bytes`);
           return;
         }
@@ -281,6 +289,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         body = JSON.parse(raw.toString('utf8'));
       } catch {
         sendJsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
+        return;
+      }
+      // An empty batch is an invalid request (JSON-RPC 2.0 §6); the SDK transport would accept it with 202.
+      if (Array.isArray(body) && body.length === 0) {
+        sendJsonRpcError(res, 400, -32600, 'Invalid Request: the body must be a JSON-RPC message');
         return;
       }
     } else if (req.method !== 'GET' && req.method !== 'DELETE') {
@@ -312,6 +325,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       let grant: ClientGrant | undefined;
       if (local) grant = await localGrant(req);
       else grant = authenticate(bearer(req));
+      // An OAuth access token works only at the endpoint it was issued for (RFC 8707 audience).
+      if (grant?.audience !== undefined && !audienceAllowsPath(grant.audience, url.pathname)) grant = undefined;
       if (!grant) {
         unauthorized(res, url.pathname, Boolean(bearer(req)));
         return;

@@ -7,7 +7,8 @@ import crypto from 'node:crypto';
  *
  * 1. `SERVER__NAME`, with every character outside `[A-Za-z0-9_-]` replaced by `_`;
  * 2. if that is longer than 64 characters, or another entry already took it, it is cut to 55
- *    characters and `_` plus 8 hex digits of SHA-256 over `SERVER/NAME` is appended.
+ *    characters and `_` plus 8 hex digits of SHA-256 over `SERVER/NAME` is appended (over
+ *    `SERVER/NAME#N`, N = 1, 2, ..., in the unlikely case that name is taken too).
  *
  * The same inputs give the same names on every listing, so a client's cached name keeps working.
  */
@@ -19,8 +20,9 @@ export interface NamedEntry {
   name: string;
 }
 
-function hashed(entry: NamedEntry, base: string): string {
-  const digest = crypto.createHash('sha256').update(`${entry.server}/${entry.name}`).digest('hex').slice(0, 8);
+function hashed(entry: NamedEntry, base: string, attempt = 0): string {
+  const input = `${entry.server}/${entry.name}${attempt ? `#${attempt}` : ''}`;
+  const digest = crypto.createHash('sha256').update(input).digest('hex').slice(0, 8);
   return `${base.slice(0, MAX_NAME_LENGTH - 9)}_${digest}`;
 }
 
@@ -37,7 +39,12 @@ export function buildNameTable(entries: NamedEntry[]): Map<string, NamedEntry> {
   const rest = sorted.filter((entry) => !clean.includes(entry));
   for (const entry of [...clean, ...rest]) {
     let name = plainExposedName(entry);
-    if (name.length > MAX_NAME_LENGTH || table.has(name)) name = hashed(entry, name);
+    if (name.length > MAX_NAME_LENGTH || table.has(name)) {
+      const base = name;
+      name = hashed(entry, base);
+      // A server may offer a tool literally named like another's hashed form: never overwrite it.
+      for (let attempt = 1; table.has(name); attempt++) name = hashed(entry, base, attempt);
+    }
     table.set(name, entry);
   }
   return table;

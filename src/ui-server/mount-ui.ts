@@ -76,12 +76,27 @@ export function mountUi(app: express.Express, gateway: Gateway, options: MountUi
     }
     res.status(503).type('text/plain').send('The Airlock UI is not built: run `npm run build:renderer`.\n');
   });
-  router.use(express.static(distDir, { index: 'index.html', redirect: false, dotfiles: 'deny', fallthrough: true, cacheControl: false }));
+  router.use(
+    express.static(distDir, {
+      index: 'index.html',
+      redirect: false,
+      dotfiles: 'deny',
+      fallthrough: true,
+      cacheControl: false,
+    }),
+  );
   router.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found\n');
   });
 
-  app.get('/ui', (_req, res) => res.redirect(301, '/ui/'));
+  app.get('/ui', (req, res, next) => {
+    // Express matches `/ui/` here too (non-strict routing): only the bare path is redirected.
+    if (new URL(req.originalUrl, 'http://127.0.0.1').pathname !== '/ui') {
+      next();
+      return;
+    }
+    res.redirect(301, '/ui/');
+  });
   app.use('/ui', router);
 
   return {

@@ -162,7 +162,10 @@ export class ServerSupervisor {
 
   /** A connection for one client session, with that session's capabilities and handlers. */
   async connectForSession(capabilities: ClientCapabilities, handlers: UpstreamHandlers): Promise<UpstreamLink> {
-    const link = await connectUpstream({
+    // Declared first: a connect that fails closes its client, whose onClose runs before assignment.
+    let link!: UpstreamLink;
+    // eslint-disable-next-line prefer-const
+    link = await this.withSignIn(() => connectUpstream({
       name: this.name,
       config: this.config,
       references: this.options.references,
@@ -177,7 +180,7 @@ export class ServerSupervisor {
       ...(this.options.stderrLog ? { stderrLog: this.options.stderrLog } : {}),
       ...(this.options.redactor ? { redactor: this.options.redactor } : {}),
       ...(this.options.authProvider ? { authProvider: this.options.authProvider } : {}),
-    }).catch((error: unknown) => {
+    })).catch((error: unknown) => {
       if (error instanceof NeedsSignInError) this.setState('needs-sign-in', 'sign in to use this server');
       else if (this.current.state !== 'connected') this.setState('error', describeError(error));
       throw error;
@@ -189,6 +192,22 @@ export class ServerSupervisor {
     this.sessionLinks.add(link);
     if (this.current.state !== 'connected' && !this.monitor) void this.start();
     return link;
+  }
+
+  /**
+   * A client session's connect that meets "needs sign-in" waits once for the user's sign-in,
+   * when the auth provider can run one (`awaitSignIn`, see src/oauth/), then tries again.
+   */
+  private async withSignIn(connect: () => Promise<UpstreamLink>): Promise<UpstreamLink> {
+    try {
+      return await connect();
+    } catch (error) {
+      const provider = this.options.authProvider as { awaitSignIn?: () => Promise<void> } | undefined;
+      if (!(error instanceof NeedsSignInError) || typeof provider?.awaitSignIn !== 'function') throw error;
+      this.setState('needs-sign-in', 'sign in to use this server');
+      await provider.awaitSignIn();
+      return connect();
+    }
   }
 
   /** Closes every connection and starts again (config or a secret it uses changed). */

@@ -213,6 +213,7 @@ export function rawRequest(
         method: opts.method ?? 'POST',
         headers: opts.headers ?? {},
         timeout: opts.timeoutMs ?? 10_000,
+        agent: false,
       },
       (res) => {
         let body = '';

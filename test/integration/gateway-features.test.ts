@@ -124,8 +124,7 @@ for (const t of targets) {
     });
 
     test('an aborted call is cancelled upstream (last_cancelled sees it)', async () => {
-      const count = async () =>
-        (JSON.parse(firstText(await call('last_cancelled'))) as { count?: number }).count ?? 0;
+      const count = async () => (JSON.parse(firstText(await call('last_cancelled'))) as { count?: number }).count ?? 0;
       const before = await count();
       const controller = new AbortController();
       const pending = c.client.callTool({ name: t.name('slow'), arguments: { ms: 20_000 } }, undefined, {

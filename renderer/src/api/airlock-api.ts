@@ -37,6 +37,8 @@ export interface ClientView {
   createdAt: string;
   /** OAuth clients: the redirect URI they registered (untrusted). */
   redirectUris?: string[];
+  /** OAuth clients: their client_id (names are self-declared and need not be unique). */
+  id?: string;
 }
 
 export interface SnippetView {
@@ -61,7 +63,8 @@ export interface SecretView {
   updatedAt: string;
 }
 
-export type ConsentWarningCode = 'punycode' | 'mixed-script' | 'host-mismatch' | 'not-https' | 'ip-address' | 'credentials-in-url';
+export type ConsentWarningCode =
+  'punycode' | 'mixed-script' | 'host-mismatch' | 'not-https' | 'ip-address' | 'credentials-in-url';
 
 export interface ConsentView {
   id: string;
@@ -109,7 +112,8 @@ export type AddServerInput =
   | { name: string; url: string; headers?: Record<string, string> }
   | { name: string; command: string; args: string[]; env?: Record<string, string> };
 
-export type AirlockEvent = { type: 'servers' } | { type: 'consents' } | { type: 'activity' } | { type: 'clients' } | { type: 'secrets' };
+export type AirlockEvent =
+  { type: 'servers' } | { type: 'consents' } | { type: 'activity' } | { type: 'clients' } | { type: 'secrets' };
 
 export interface AirlockApi {
   status(): Promise<StatusView>;
@@ -124,6 +128,8 @@ export interface AirlockApi {
   clients(): Promise<ClientView[]>;
   addClient(input: { name: string; servers?: string[] }): Promise<NewClientView>;
   revokeClient(name: string): Promise<void>;
+  /** Revokes an OAuth client's registration and grants by client_id (optional: added for the dashboard). */
+  revokeOAuthClient?(clientId: string): Promise<void>;
   /** Names only: values never reach the UI. */
   secrets(): Promise<SecretView[]>;
   setSecret(name: string, value: string): Promise<void>;

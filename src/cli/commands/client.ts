@@ -8,6 +8,8 @@ import { bridgeCommand, configSnippets } from '../../clients/config-snippets.ts'
 import { cliPaths, openCliVault, print, type GlobalOptions } from '../cli-context.ts';
 import { findGateway, notifyGateway } from '../admin-client.ts';
 import { parseName, parseServerList } from '../cli-parsers.ts';
+import { NAME_PATTERN } from '../../config/schema.ts';
+import { AuthServerStore } from '../../auth-server/auth-server-store.ts';
 
 export const BIN_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/airlock.js');
 
@@ -56,9 +58,23 @@ export function registerClient(program: Command): void {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const vault = await openCliVault(cliPaths(globals));
       try {
-        const rows = (await new ClientKeys(vault).list()).map(({ name, servers, createdAt }) => ({ name, kind: 'key', servers, createdAt }));
+        const keyRows = (await new ClientKeys(vault).list()).map(({ name, servers, createdAt }) => ({ name, kind: 'key' as const, servers, createdAt }));
+        // OAuth clients name themselves: the name is shown quoted and marked as the client's own claim.
+        const oauthRows = await new AuthServerStore(vault).summaries();
+        const rows = [...keyRows, ...oauthRows];
         print(globals.json, rows, () =>
-          rows.length ? rows.map((c) => `  ${c.name.padEnd(20)} ${c.kind.padEnd(6)} servers: ${c.servers === '*' ? 'all' : c.servers.join(', ') || 'none'}`).join('\n') : 'No clients.',
+          rows.length
+            ? [
+                ...keyRows.map((c) => `  ${c.name.padEnd(20)} ${c.kind.padEnd(6)} servers: ${c.servers === '*' ? 'all' : c.servers.join(', ') || 'none'}`),
+                ...oauthRows.map((c) =>
+                  [
+                    `  ${quote(c.name, 60)} oauth (name as the client registered it, unverified)  id ${quote(c.clientId, 120)}`,
+                    `      servers: ${c.servers.join(', ') || 'none'}${c.endpoints.length ? `  endpoints: ${c.endpoints.join(', ')}` : '  (not signed in)'}`,
+                    ...c.redirectUris.map((uri) => `      redirect: ${quote(uri, 300)}`),
+                  ].join('\n'),
+                ),
+              ].join('\n')
+            : 'No clients.',
         );
       } finally {
         await vault.close();
@@ -67,17 +83,23 @@ export function registerClient(program: Command): void {
 
   client
     .command('revoke')
-    .description('revoke a client: its key stops working at once, open sessions included')
-    .argument('<name>', 'client name', parseName)
+    .description('revoke a client: its key or OAuth tokens stop working at once, open sessions included')
+    .argument('<name>', 'key client name, or an OAuth client\'s registered name or client id')
     .action(async (name: string, _options: unknown, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const paths = cliPaths(globals);
       const vault = await openCliVault(paths);
       try {
-        const removed = await new ClientKeys(vault).revoke(name);
-        if (!removed) throw new AirlockError('CLIENT_UNKNOWN', `no client named ${quote(name)}`);
+        const keyRemoved = NAME_PATTERN.test(name) ? await new ClientKeys(vault).revoke(name) : false;
+        const store = new AuthServerStore(vault);
+        const oauthClients = await store.find(name);
+        for (const client of oauthClients) await store.revokeClient(client.clientId);
+        if (!keyRemoved && oauthClients.length === 0) throw new AirlockError('CLIENT_UNKNOWN', `no client named ${quote(name)}`);
         await notifyGateway(paths);
-        print(globals.json, { name, revoked: true }, () => `Revoked client ${name}`);
+        const oauthIds = oauthClients.map((c) => c.clientId);
+        print(globals.json, { name, revoked: true, ...(keyRemoved ? { key: true } : {}), oauthClients: oauthIds }, () =>
+          [...(keyRemoved ? [`Revoked key client ${name}`] : []), ...oauthIds.map((id) => `Revoked OAuth client ${quote(name, 60)} (id ${quote(id, 120)})`)].join('\n'),
+        );
       } finally {
         await vault.close();
       }

@@ -12,9 +12,15 @@ export function registerServe(program: Command): void {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const paths = cliPaths(globals);
       const vault = await openCliVault(paths);
-      const airlock = await startAirlock({ home: paths.home, vault, ...(options.port !== undefined ? { port: options.port } : {}) });
+      const airlock = await startAirlock({
+        home: paths.home,
+        vault,
+        ...(options.port !== undefined ? { port: options.port } : {}),
+      });
       const { gateway } = airlock;
-      process.stdout.write(`Airlock gateway listening\n  MCP endpoint: ${gateway.mcpUrl}\n  data: ${paths.home}\n  vault: ${vault.backend}\n`);
+      process.stdout.write(
+        `Airlock gateway listening\n  MCP endpoint: ${gateway.mcpUrl}\n  data: ${paths.home}\n  vault: ${vault.backend}\n`,
+      );
       process.stdout.write(`  dashboard (one-time link, 10 minutes): ${airlock.createUiLink()}\n`);
       let stopping = false;
       const stop = (signal: string) => {

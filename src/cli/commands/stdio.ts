@@ -19,6 +19,12 @@ export function registerStdio(program: Command): void {
         ...(key ? { clientKey: key } : {}),
         ...(options.server ? { server: options.server } : {}),
       });
+      // A client that stops the bridge with a signal still gets its gateway session ended.
+      const stop = () => void bridge.close();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
       await bridge.closed;
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
     });
 }

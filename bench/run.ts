@@ -1,0 +1,241 @@
+/**
+ * `npm run bench [-- --json] [--quick] [--scale] [--save] [--profile DIR]`
+ *
+ * Loopback only. Starts the everything fixture over Streamable HTTP as the upstream, and `airlock serve`
+ * (temp home, passphrase vault, that upstream as server `echo`, one client key) as a separate process; then
+ * runs one client workload (real SDK clients, one session per worker, `echo` tool) against the upstream
+ * directly, the gateway's `/mcp/echo`, its `/mcp` (`echo__echo`) and `airlock stdio`.
+ *
+ *   --json      print machine-readable results instead of the table
+ *   --quick     CI smoke: fewer calls, shorter windows (< 40 s)
+ *   --scale     also the 50-server / 200-session run (bench/lib/scale.ts)
+ *   --save      write bench/results/latest.json and latest.md
+ *   --profile D run the gateway with --cpu-prof into D during the load, and print its top self-time functions
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ROOT,
+  prepareHome,
+  rssBytes,
+  sampleRss,
+  startGatewayProcess,
+  startHttpFixture,
+  waitAllConnected,
+  type GatewayProcess,
+} from './lib/processes.ts';
+import { httpTarget, measureLatency, measureThroughput, stdioBridgeTarget, type Target } from './lib/workload.ts';
+import {
+  describeMachine,
+  formatTable,
+  mb,
+  type BenchResults,
+  type TargetCheck,
+  type TargetFigures,
+} from './lib/report.ts';
+import { runScale } from './lib/scale.ts';
+import { summarizeProfile, formatProfileSummary } from './lib/cpu-profile.ts';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const option = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const json = flag('--json');
+const quick = flag('--quick');
+const profileDir = option('--profile');
+
+const settings = quick
+  ? { latencyCalls: 300, warmupCalls: 50, throughputMs: 1_000, startupRuns: 3 }
+  : { latencyCalls: 2_000, warmupCalls: 200, throughputMs: 4_000, startupRuns: 5 };
+const SESSION_COUNTS = [1, 16, 64];
+
+/** Progress goes to stderr, so `--json` output stays parseable. */
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function measureStartup(home: string, runs: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const gw = await startGatewayProcess(home);
+    out.push(gw.startupMs);
+    await gw.stop();
+  }
+  return out;
+}
+
+function checks(results: Omit<BenchResults, 'checks' | 'runSeconds'>): TargetCheck[] {
+  const one = results.targets['gateway /mcp/echo'];
+  const p50 = one?.latency?.p50Ratio ?? NaN;
+  const t16 = one?.throughput.find((t) => t.sessions === 16)?.ratio ?? NaN;
+  return [
+    {
+      name: 'sequential p50 latency, /mcp/SERVER vs direct',
+      goal: '<= 1.35x',
+      value: `${p50.toFixed(2)}x`,
+      met: p50 <= 1.35,
+    },
+    {
+      name: 'throughput at 16 sessions, /mcp/SERVER vs direct',
+      goal: '>= 0.75x',
+      value: `${t16.toFixed(2)}x`,
+      met: t16 >= 0.75,
+    },
+    { name: 'gateway RSS at idle', goal: '< 80 MB', value: `${results.rss.idleMB} MB`, met: results.rss.idleMB < 80 },
+    {
+      name: 'gateway start-up (spawn to /healthz 200, median)',
+      goal: '< 500 ms',
+      value: `${results.startup.medianMs.toFixed(0)} ms`,
+      met: results.startup.medianMs < 500,
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  const machine = describeMachine();
+  log(`${quick ? 'quick' : 'full'} run on ${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
+  const upstream = await startHttpFixture({ name: 'bench-echo' });
+  const { home, key } = await prepareHome({ echo: { url: upstream.url } });
+  let gateway: GatewayProcess | undefined;
+  try {
+    log('start-up runs');
+    const runsMs = await measureStartup(home, settings.startupRuns);
+
+    gateway = await startGatewayProcess(home, {
+      ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] } : {}),
+    });
+    await waitAllConnected(gateway);
+    // Let start-up garbage settle so "idle" means idle.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const idle = rssBytes(gateway.pid) ?? NaN;
+    const sampler = sampleRss(gateway.pid);
+
+    const targets: Target[] = [
+      httpTarget('direct', upstream.url, 'echo'),
+      httpTarget('gateway /mcp/echo', `${gateway.origin}/mcp/echo`, 'echo', key),
+      httpTarget('gateway /mcp', `${gateway.origin}/mcp`, 'echo__echo', key),
+      stdioBridgeTarget('airlock stdio', home, 'bench', 'echo__echo'),
+    ];
+    const figures: Record<string, TargetFigures> = {};
+    for (const target of targets) figures[target.label] = { throughput: [] };
+
+    for (const target of targets) {
+      log(`latency: ${target.label}`);
+      figures[target.label]!.latency = await measureLatency(target, settings.latencyCalls, settings.warmupCalls);
+    }
+    for (const sessions of SESSION_COUNTS) {
+      for (const target of targets) {
+        // The bridge is one client process = one session; more bridges would measure process spawning.
+        if (target.label === 'airlock stdio' && sessions > 1) continue;
+        log(`throughput: ${target.label}, ${sessions} sessions`);
+        const watch = { gateway: gateway.pid, upstream: upstream.child.pid! };
+        figures[target.label]!.throughput.push(await measureThroughput(target, sessions, settings.throughputMs, watch));
+      }
+    }
+    const peak = sampler.stop();
+
+    const direct = figures.direct!;
+    for (const [label, fig] of Object.entries(figures)) {
+      if (label === 'direct') continue;
+      if (fig.latency && direct.latency) {
+        fig.latency.p50Ratio = fig.latency.p50Ms / direct.latency.p50Ms;
+        fig.latency.p99Ratio = fig.latency.p99Ms / direct.latency.p99Ms;
+      }
+      for (const t of fig.throughput) {
+        const base = direct.throughput.find((d) => d.sessions === t.sessions);
+        if (base) t.ratio = t.callsPerSecond / base.callsPerSecond;
+      }
+    }
+    const partial = {
+      machine,
+      mode: quick ? ('quick' as const) : ('full' as const),
+      settings,
+      startup: { runsMs, medianMs: median(runsMs) },
+      rss: { idleMB: mb(idle), peakMB: mb(peak) },
+      targets: figures,
+    };
+    await gateway.stop();
+    gateway = undefined;
+    await upstream.stop();
+
+    const scale = flag('--scale') ? await runScale({ log }) : undefined;
+    const results: BenchResults = {
+      ...partial,
+      checks: checks(partial),
+      ...(scale ? { scale } : {}),
+      runSeconds: Math.round((performance.now() - began) / 100) / 10,
+    };
+
+    const table = formatTable(results);
+    if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else process.stdout.write(`${table}\n\nMachine: ${describeLine(results)}\n`);
+    if (flag('--save')) save(results, table);
+    if (profileDir) printProfile(profileDir);
+  } finally {
+    await gateway?.stop();
+    await upstream.stop();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function describeLine(r: BenchResults): string {
+  const m = r.machine;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform} ${m.kernel}, node ${m.node}, ${m.date} (${r.mode} run, ${r.runSeconds} s)`;
+}
+
+function save(results: BenchResults, table: string): void {
+  const dir = path.join(ROOT, 'bench/results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const md = [
+    '# Airlock benchmark: latest results',
+    '',
+    `Machine: ${describeLine(results)}.`,
+    '',
+    `Written by \`npm run bench -- --save${results.scale ? ' --scale' : ''}\`. Latency ratios above 1 mean the gateway is slower;`,
+    'throughput ratios below 1 mean it is slower. All traffic is loopback; client, gateway and upstream share the',
+    `machine's ${results.machine.cores} cores.`,
+    '',
+    table,
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'latest.md'), md);
+  log(`saved ${path.relative(ROOT, dir)}/latest.{json,md}`);
+}
+
+function printProfile(dir: string): void {
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  if (!files[0]) {
+    log(`no .cpuprofile in ${dir}`);
+    return;
+  }
+  process.stderr.write(`${formatProfileSummary(summarizeProfile(files[0]), 30)}\n`);
+}
+
+const timer = setTimeout(
+  () => {
+    log('run exceeded its time bound; aborting');
+    process.exit(2);
+  },
+  (flag('--scale') ? 8 : 4) * 60_000 + (os.availableParallelism() < 4 ? 60_000 : 0),
+);
+timer.unref();
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`[bench] failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
