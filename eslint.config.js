@@ -15,7 +15,29 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', structuredClone: 'readonly', setImmediate: 'readonly', queueMicrotask: 'readonly', Response: 'readonly', Request: 'readonly', Headers: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        structuredClone: 'readonly',
+        setImmediate: 'readonly',
+        queueMicrotask: 'readonly',
+        Response: 'readonly',
+        Request: 'readonly',
+        Headers: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
@@ -27,7 +49,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['electron', 'electron/*', '**/electron/**'], message: 'src/ is pure Node: adapt Electron in electron/.' }, { group: ['**/renderer/**'], message: 'src/ does not import the UI.' }] },
+        {
+          patterns: [
+            {
+              group: ['electron', 'electron/*', '**/electron/**'],
+              message: 'src/ is pure Node: adapt Electron in electron/.',
+            },
+            { group: ['**/renderer/**'], message: 'src/ does not import the UI.' },
+          ],
+        },
       ],
     },
   },
@@ -36,7 +66,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/src/**', '**/electron/**', ...nodeBuiltins], message: 'renderer/ talks only to the preload bridge or the admin API.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/src/**', '**/electron/**', ...nodeBuiltins],
+              message: 'renderer/ talks only to the preload bridge or the admin API.',
+            },
+          ],
+        },
       ],
     },
   },

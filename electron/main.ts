@@ -10,6 +10,7 @@ import { startAirlock, type Airlock } from '../src/app/start-airlock.ts';
 import { dataPaths } from '../src/config/data-dir.ts';
 import type { ConsentEvent } from '../src/consent/consent-request.ts';
 import { DESKTOP_APP_NAME, desktopHome } from './desktop-home.ts';
+import { desktopBridgeCommand } from './desktop-paths.ts';
 import { createLoginItems } from './autostart.ts';
 import { consentNotifier } from './consent-notifications.ts';
 import { createConsentWindow } from './consent-window.ts';
@@ -73,11 +74,17 @@ async function main(): Promise<void> {
   // Consent requests may arrive while the gateway starts (a server needing sign-in): the
   // presenters are late-bound and catch up with the broker once they exist.
   const presenter: { current?: (event: ConsentEvent) => void } = {};
+  const bridge = desktopBridgeCommand(app);
   const airlock: Airlock = await startAirlock({
     home,
     vault,
     urlOpener: createDesktopUrlOpener(process.env, (url, options) => shell.openExternal(url, options)),
     consentPresenters: [(event) => presenter.current?.(event)],
+    // The core's defaults point into a checkout; inside the app they are here. The bridge needs
+    // Node.js >= 22.18 on the user's PATH, for Claude Desktop (which launches commands) only; MCP
+    // clients that speak HTTP need nothing installed (see desktop-paths.ts).
+    uiDistDir: RENDERER_ROOT,
+    bridge,
   });
 
   const dashboard = new DashboardWindow(PRELOAD);
@@ -144,7 +151,7 @@ async function main(): Promise<void> {
       airlock,
       vaultWarning: () => warning,
       paused: () => pause.paused,
-      bridgeCommand: () => ({ command: 'node', args: [path.join(APP_ROOT, 'bin', 'airlock.js')] }),
+      bridgeCommand: () => bridge,
       isSenderFocused: (id) => dashboard.isFocused(id),
     },
     (id) => dashboard.isDashboard(id),

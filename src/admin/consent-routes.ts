@@ -33,7 +33,9 @@ export function addConsentRoutes(router: Router, broker: ConsentBroker): void {
       throw error;
     }
     if (!outcome) {
-      res.status(404).json({ error: 'not_found', error_description: 'no open consent request with that id (answered or expired)' });
+      res
+        .status(404)
+        .json({ error: 'not_found', error_description: 'no open consent request with that id (answered or expired)' });
       return;
     }
     res.json(outcome);

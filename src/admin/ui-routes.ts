@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AirlockError, describeError, isAirlockError, quote } from '../errors.ts';
 import { updateConfig } from '../config/config-store.ts';
 import { nameSchema, serverSchema, type ServerConfig } from '../config/schema.ts';
-import { bridgeCommand, configSnippets } from '../clients/config-snippets.ts';
+import { configSnippets, type BridgeCommand } from '../clients/config-snippets.ts';
 import type { ConsentBroker } from '../consent/consent-broker.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { looksLikeSecretValue } from '../import/secret-detection.ts';
@@ -28,8 +28,8 @@ const setSecretBody = z.strictObject({ value: z.string().min(1).max(MAX_SECRET_B
 
 export interface UiRoutesOptions {
   consents: ConsentBroker;
-  /** `bin/airlock.js`, for the bridge command in Claude Desktop's snippet. */
-  binScript: string;
+  /** How this installation launches the CLI, for the bridge command in Claude Desktop's snippet. */
+  bridge: BridgeCommand;
 }
 
 class RouteError extends Error {
@@ -151,7 +151,7 @@ export function addUiRoutes(router: Router, gateway: Gateway, options: UiRoutesO
         clientName: body.name,
         mcpUrl: gateway.mcpUrl,
         key,
-        bridge: bridgeCommand(options.binScript),
+        bridge: options.bridge,
       });
       res.setHeader('Cache-Control', 'no-store');
       res.status(201).json({ name: body.name, key, servers, mcpUrl: gateway.mcpUrl, snippets });

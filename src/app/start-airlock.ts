@@ -7,6 +7,7 @@ import type { ConsentListener } from '../consent/consent-broker.ts';
 import { addUiRoutes } from '../admin/ui-routes.ts';
 import { mountUi, type UiServer } from '../ui-server/mount-ui.ts';
 import { BIN_SCRIPT } from '../cli/commands/client.ts';
+import { bridgeCommand, type BridgeCommand } from '../clients/config-snippets.ts';
 import { createElicitationInterceptors, type ElicitationOptions } from '../elicitation/elicitation-interceptors.ts';
 import { mountAuthServer } from '../auth-server/auth-server-routes.ts';
 import type { AirlockAuthServer, AuthServerOptions } from '../auth-server/airlock-auth-server.ts';
@@ -23,6 +24,13 @@ export interface AirlockOptions extends GatewayOptions {
   authServer?: AuthServerOptions;
   /** Upstream OAuth (sign-in flows; tests shorten how long a state stays redeemable). */
   oauth?: Pick<AirlockOAuthOptions, 'flowLifetimeMs'>;
+  /** The built renderer served at `/ui/`; default `dist-renderer/` of this checkout (the packaged app has its own). */
+  uiDistDir?: string;
+  /**
+   * How clients that only launch commands (Claude Desktop) start the CLI for `airlock stdio`;
+   * default this checkout's `bin/airlock.js` under the running Node.
+   */
+  bridge?: BridgeCommand;
 }
 
 export interface Airlock {
@@ -69,8 +77,8 @@ export async function startAirlock(options: AirlockOptions): Promise<Airlock> {
     extend: (app, gw) => {
       gatewayRef = gw;
       addConsentRoutes(gw.adminRouter, consents);
-      addUiRoutes(gw.adminRouter, gw, { consents, binScript: BIN_SCRIPT });
-      ui = mountUi(app, gw);
+      addUiRoutes(gw.adminRouter, gw, { consents, bridge: options.bridge ?? bridgeCommand(BIN_SCRIPT) });
+      ui = mountUi(app, gw, { distDir: options.uiDistDir });
       authServer = mountAuthServer(app, gw, { ...options.authServer, consents });
       gw.addAuthenticator(authServer);
       oauth.extend(app, gw);

@@ -27,6 +27,8 @@ export class AuditLog {
   private readonly redactor: Redactor | undefined;
   private readonly now: () => Date;
   private size: number;
+  /** Kept open: opening the file for every entry costs more than the write. */
+  private fd: number | undefined;
   private readonly listeners = new Set<(event: AuditEvent & { time: string }) => void>();
 
   constructor(options: AuditLogOptions) {
@@ -44,14 +46,22 @@ export class AuditLog {
 
   write(event: AuditEvent): void {
     const entry = { time: this.now().toISOString(), ...event };
-    let line = JSON.stringify(entry);
-    if (this.redactor) line = this.redactor.redact(line);
-    line += '\n';
-    if (this.size + line.length > this.maxBytes && this.size > 0) this.rotate();
-    fs.appendFileSync(this.file, line, { mode: 0o600 });
-    this.size += Buffer.byteLength(line);
-    const published = JSON.parse(line) as AuditEvent & { time: string };
+    const raw = JSON.stringify(entry);
+    const redacted = this.redactor ? this.redactor.redact(raw) : raw;
+    const line = `${redacted}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (this.size + bytes > this.maxBytes && this.size > 0) this.rotate();
+    this.fd ??= fs.openSync(this.file, 'a', 0o600);
+    fs.writeSync(this.fd, line);
+    this.size += bytes;
+    if (this.listeners.size === 0) return;
+    const published = (redacted === raw ? entry : JSON.parse(redacted)) as AuditEvent & { time: string };
     for (const listener of this.listeners) listener(published);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 
   subscribe(listener: (event: AuditEvent & { time: string }) => void): () => void {
@@ -61,7 +71,10 @@ export class AuditLog {
 
   /** The newest entries, oldest first, across the current and rotated files. */
   tail(limit = 500): (AuditEvent & { time: string })[] {
-    const files = [this.file, ...Array.from({ length: this.keep }, (_, i) => `${this.file.replace(/\.jsonl$/, '')}.${i + 1}.jsonl`)];
+    const files = [
+      this.file,
+      ...Array.from({ length: this.keep }, (_, i) => `${this.file.replace(/\.jsonl$/, '')}.${i + 1}.jsonl`),
+    ];
     const lines: string[] = [];
     for (const file of files) {
       if (lines.length >= limit) break;
@@ -86,6 +99,7 @@ export class AuditLog {
   }
 
   private rotate(): void {
+    this.close();
     const base = this.file.replace(/\.jsonl$/, '');
     for (let i = this.keep; i >= 1; i--) {
       const from = i === 1 ? this.file : `${base}.${i - 1}.jsonl`;

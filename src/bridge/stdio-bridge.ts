@@ -1,7 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import { socketFetch } from './socket-fetch.ts';
 
 export interface StdioBridgeOptions {
@@ -22,7 +27,9 @@ export interface StdioBridgeOptions {
  * this process's stdio and the gateway's Streamable HTTP endpoint over the local socket; the
  * SDK transports do the framing on both sides.
  */
-export async function runStdioBridge(options: StdioBridgeOptions): Promise<{ closed: Promise<void>; close(): Promise<void> }> {
+export async function runStdioBridge(
+  options: StdioBridgeOptions,
+): Promise<{ closed: Promise<void>; close(): Promise<void> }> {
   const headers: Record<string, string> = {};
   if (options.clientName) headers['x-airlock-client'] = options.clientName;
   if (options.clientKey) headers.authorization = `Bearer ${options.clientKey}`;
@@ -32,10 +39,7 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<{ clo
     requestInit: { headers },
   });
   const stdin = (options.stdin ?? process.stdin) as Readable;
-  const local = new StdioServerTransport(
-    stdin,
-    (options.stdout ?? process.stdout) as Writable,
-  );
+  const local = new StdioServerTransport(stdin, (options.stdout ?? process.stdout) as Writable);
   const initializeIds = new Set<RequestId>();
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -53,7 +57,14 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<{ clo
     upstream.send(message).catch((error: unknown) => {
       // The gateway refused or is gone: answer the request so the client is not left waiting.
       if (isJSONRPCRequest(message)) {
-        void local.send({ jsonrpc: '2.0', id: message.id, error: { code: -32000, message: `Airlock gateway: ${error instanceof Error ? error.message : String(error)}` } });
+        void local.send({
+          jsonrpc: '2.0',
+          id: message.id,
+          error: {
+            code: -32000,
+            message: `Airlock gateway: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        });
       }
     });
   };

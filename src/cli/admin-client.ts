@@ -31,10 +31,17 @@ export async function findGateway(paths: DataPaths): Promise<(RunningGateway & {
 /** Calls the admin API of the running gateway; fails clearly when none runs. */
 export async function adminRequest<T>(paths: DataPaths, method: string, path: string, body?: unknown): Promise<T> {
   const gateway = await findGateway(paths);
-  if (!gateway) throw new AirlockError('GATEWAY_NOT_RUNNING', 'the Airlock gateway is not running (start the app, or `airlock serve`)');
+  if (!gateway)
+    throw new AirlockError(
+      'GATEWAY_NOT_RUNNING',
+      'the Airlock gateway is not running (start the app, or `airlock serve`)',
+    );
   const res = await fetch(`http://127.0.0.1:${gateway.port}/api${path}`, {
     method,
-    headers: { authorization: `Bearer ${gateway.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${gateway.token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -45,7 +52,9 @@ export async function adminRequest<T>(paths: DataPaths, method: string, path: st
     data = undefined;
   }
   if (!res.ok) {
-    const description = (data as { error_description?: string; message?: string } | undefined)?.error_description ?? (data as { message?: string } | undefined)?.message;
+    const description =
+      (data as { error_description?: string; message?: string } | undefined)?.error_description ??
+      (data as { message?: string } | undefined)?.message;
     throw new AirlockError('ADMIN_API_ERROR', description ?? `the gateway answered HTTP ${res.status}`);
   }
   return data as T;

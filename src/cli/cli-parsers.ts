@@ -3,7 +3,8 @@ import { NAME_PATTERN } from '../config/schema.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
   return port;
 }
 
@@ -21,7 +22,12 @@ export function collectPair(value: string, previous: Record<string, string> = {}
 
 /** `a,b,c` into a list of server names. */
 export function parseServerList(value: string): string[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  for (const name of names) if (!NAME_PATTERN.test(name)) throw new InvalidArgumentError(`server name ${JSON.stringify(name)} must match [a-z0-9-]{1,32}`);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of names)
+    if (!NAME_PATTERN.test(name))
+      throw new InvalidArgumentError(`server name ${JSON.stringify(name)} must match [a-z0-9-]{1,32}`);
   return names;
 }

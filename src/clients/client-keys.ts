@@ -75,8 +75,10 @@ export class ClientKeys implements ClientAuthenticator {
 
   /** Creates a client and returns its key, which is not stored anywhere and cannot be shown again. */
   async add(name: string, servers: '*' | string[]): Promise<{ name: string; key: string }> {
-    if (!NAME_PATTERN.test(name)) throw new AirlockError('CLIENT_NAME_INVALID', `client name ${quote(name)} must match [a-z0-9-]{1,32}`);
-    if (await this.vault.get(RECORD_PREFIX + name)) throw new AirlockError('CLIENT_EXISTS', `client ${quote(name)} already exists; revoke it first`);
+    if (!NAME_PATTERN.test(name))
+      throw new AirlockError('CLIENT_NAME_INVALID', `client name ${quote(name)} must match [a-z0-9-]{1,32}`);
+    if (await this.vault.get(RECORD_PREFIX + name))
+      throw new AirlockError('CLIENT_EXISTS', `client ${quote(name)} already exists; revoke it first`);
     const key = KEY_PREFIX + crypto.randomBytes(32).toString('base64url');
     const record: KeyClientRecord = { name, keyHash: hashKey(key), servers, createdAt: new Date().toISOString() };
     await this.vault.set(RECORD_PREFIX + name, JSON.stringify(record));

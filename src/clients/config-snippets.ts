@@ -11,7 +11,13 @@ export interface SnippetInput {
   /** A static key; without one, only the keyless forms are produced. */
   key?: string;
   /** How to launch the bridge: the node binary and the airlock script. */
-  bridge: { command: string; args: string[] };
+  bridge: BridgeCommand;
+}
+
+/** A command line that runs Airlock's CLI; `stdio --client NAME` is appended for the bridge. */
+export interface BridgeCommand {
+  command: string;
+  args: string[];
 }
 
 export type SnippetTarget = 'claude' | 'cursor' | 'vscode' | 'windsurf';
@@ -67,6 +73,6 @@ export function configSnippets(input: SnippetInput): Snippet[] {
 }
 
 /** How this installation launches `airlock stdio`: absolute paths, so clients need no PATH. */
-export function bridgeCommand(binScript: string): { command: string; args: string[] } {
+export function bridgeCommand(binScript: string): BridgeCommand {
   return { command: process.execPath, args: [binScript] };
 }

@@ -17,7 +17,12 @@ export class ConfigError extends AirlockError {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${quote(String(key), 64)}`)).join('').replace(/^\./, '') || '(root)';
+  return (
+    path
+      .map((key) => (typeof key === 'number' ? `[${key}]` : `.${quote(String(key), 64)}`))
+      .join('')
+      .replace(/^\./, '') || '(root)'
+  );
 }
 
 /** Validates parsed JSON; the first issue names the offending key path. */

@@ -32,7 +32,10 @@ export function dataPaths(home: string) {
     gatewayInfo: path.join(home, 'gateway.json'),
     logs: path.join(home, 'logs'),
     serverLog: (server: string) => path.join(home, 'logs', 'servers', `${server}.log`),
-    socket: process.platform === 'win32' ? `\\\\.\\pipe\\airlock-${Buffer.from(home).toString('hex').slice(-32)}` : path.join(home, 'airlock.sock'),
+    socket:
+      process.platform === 'win32'
+        ? `\\\\.\\pipe\\airlock-${Buffer.from(home).toString('hex').slice(-32)}`
+        : path.join(home, 'airlock.sock'),
   };
 }
 export type DataPaths = ReturnType<typeof dataPaths>;

@@ -52,7 +52,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       port: z.number().int().min(1).max(65535).default(47100),
       /** Minutes a consent request stays open before it answers `cancel`. */
-      consentTimeoutMinutes: z.number().positive().max(24 * 60).default(10),
+      consentTimeoutMinutes: z
+        .number()
+        .positive()
+        .max(24 * 60)
+        .default(10),
     })
     .default({ port: 47100, consentTimeoutMinutes: 10 }),
   mcpServers: z.record(nameSchema, serverSchema).default({}),

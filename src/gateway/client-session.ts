@@ -60,6 +60,8 @@ export interface SessionInterceptors {
   upstreamRequest?(ctx: InterceptContext, request: JSONRPCRequest, signal: AbortSignal): Promise<Result | undefined>;
   /** Wraps a forwarded tools/call (e.g. to retry after a URL elicitation completes). */
   toolCall?(ctx: InterceptContext, call: () => Promise<Result>, signal: AbortSignal): Promise<Result>;
+  /** Wraps every forwarded request, tools/call included (outside `toolCall`): e.g. sign-in on a 401 at tools/list. */
+  request?(ctx: InterceptContext, method: string, call: () => Promise<Result>, signal: AbortSignal): Promise<Result>;
   /** Sees every upstream notification before it is forwarded; return true to swallow it. */
   upstreamNotification?(ctx: InterceptContext, notification: Notification): boolean;
   /** Capabilities to declare upstream on top of what the client declared. */
@@ -116,7 +118,10 @@ const AGGREGATE_CAPABILITIES: ServerCapabilities = {
 };
 
 /** What Airlock declares upstream for a client session: what the client can do, mirrored. */
-export function upstreamCapabilitiesFor(client: ClientCapabilities, interceptors?: SessionInterceptors): ClientCapabilities {
+export function upstreamCapabilitiesFor(
+  client: ClientCapabilities,
+  interceptors?: SessionInterceptors,
+): ClientCapabilities {
   const caps: ClientCapabilities = {};
   if (client.sampling) caps.sampling = client.sampling;
   if (client.roots) caps.roots = client.roots;
@@ -128,7 +133,11 @@ async function listAll<T>(link: UpstreamLink, method: string, key: string, signa
   const items: T[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page++) {
-    const result = (await link.client.request({ method, params: cursor ? { cursor } : {} }, schemaFor(method), signal ? { signal } : {})) as Record<string, unknown>;
+    const result = (await link.client.request(
+      { method, params: cursor ? { cursor } : {} },
+      schemaFor(method),
+      signal ? { signal } : {},
+    )) as Record<string, unknown>;
     items.push(...((result[key] as T[] | undefined) ?? []));
     cursor = result.nextCursor as string | undefined;
     if (!cursor) break;
@@ -164,7 +173,12 @@ export class ClientSession {
   private closed = false;
   private readonly capabilities: ServerCapabilities;
 
-  private constructor(options: ClientSessionOptions, capabilities: ServerCapabilities, info: { name: string; version: string; title?: string }, instructions: string | undefined) {
+  private constructor(
+    options: ClientSessionOptions,
+    capabilities: ServerCapabilities,
+    info: { name: string; version: string; title?: string },
+    instructions: string | undefined,
+  ) {
     this.options = options;
     this.capabilities = capabilities;
     this.grant = options.grant;
@@ -187,7 +201,12 @@ export class ClientSession {
    */
   static async create(options: ClientSessionOptions): Promise<ClientSession> {
     if (options.route.kind === 'all') {
-      return new ClientSession(options, AGGREGATE_CAPABILITIES, { name: 'airlock', version: AIRLOCK_VERSION }, undefined);
+      return new ClientSession(
+        options,
+        AGGREGATE_CAPABILITIES,
+        { name: 'airlock', version: AIRLOCK_VERSION },
+        undefined,
+      );
     }
     const serverName = options.route.server;
     const pending = new PendingSession();
@@ -196,7 +215,11 @@ export class ClientSession {
     const session = new ClientSession(
       options,
       link.capabilities,
-      { name: link.serverInfo?.name ?? serverName, version: link.serverInfo?.version ?? AIRLOCK_VERSION, ...(link.serverInfo?.title ? { title: link.serverInfo.title } : {}) },
+      {
+        name: link.serverInfo?.name ?? serverName,
+        version: link.serverInfo?.version ?? AIRLOCK_VERSION,
+        ...(link.serverInfo?.title ? { title: link.serverInfo.title } : {}),
+      },
       link.instructions,
     );
     session.links.set(serverName, linkPromise);
@@ -208,7 +231,11 @@ export class ClientSession {
     return this.transport.sessionId;
   }
 
-  private static connectLink(options: ClientSessionOptions, serverName: string, owner: PendingSession | ClientSession): Promise<UpstreamLink> {
+  private static connectLink(
+    options: ClientSessionOptions,
+    serverName: string,
+    owner: PendingSession | ClientSession,
+  ): Promise<UpstreamLink> {
     const supervisor = options.registry.get(serverName);
     if (!supervisor) return Promise.reject(notFound('server', serverName));
     const handlers: UpstreamHandlers = {
@@ -216,18 +243,24 @@ export class ClientSession {
       onNotification: (notification) => owner.relayNotification(serverName, notification),
       onClose: () => owner.linkClosed(serverName),
     };
-    return supervisor.connectForSession(upstreamCapabilitiesFor(options.clientCapabilities, options.interceptors), handlers);
+    return supervisor.connectForSession(
+      upstreamCapabilitiesFor(options.clientCapabilities, options.interceptors),
+      handlers,
+    );
   }
 
   /** The upstream connection for a server, connecting on first use. */
   private link(serverName: string): Promise<UpstreamLink> {
     if (this.closed) return Promise.reject(new McpError(ErrorCode.ConnectionClosed, 'session closed'));
-    if (!grantAllows(this.grant, serverName) || !this.options.registry.get(serverName)) return Promise.reject(notFound('server', serverName));
+    if (!grantAllows(this.grant, serverName) || !this.options.registry.get(serverName))
+      return Promise.reject(notFound('server', serverName));
     let link = this.links.get(serverName);
     if (!link) {
       link = ClientSession.connectLink(this.options, serverName, this).then(async (connected) => {
         if (this.logLevel && connected.capabilities.logging) {
-          await connected.client.request({ method: 'logging/setLevel', params: { level: this.logLevel } }, EmptyResultSchema).catch(() => {});
+          await connected.client
+            .request({ method: 'logging/setLevel', params: { level: this.logLevel } }, EmptyResultSchema)
+            .catch(() => {});
         }
         return connected;
       });
@@ -248,7 +281,9 @@ export class ClientSession {
   /** Servers this session may reach and that exist now. */
   private servers(): string[] {
     if (this.route.kind === 'one') return [this.route.server];
-    return this.options.registry.names().filter((name) => grantAllows(this.grant, name) && !this.options.registry.get(name)!.config.disabled);
+    return this.options.registry
+      .names()
+      .filter((name) => grantAllows(this.grant, name) && !this.options.registry.get(name)!.config.disabled);
   }
 
   private context(serverName: string): InterceptContext {
@@ -257,7 +292,11 @@ export class ClientSession {
       server: serverName,
       client: this.grant,
       clientCapabilities: this.options.clientCapabilities,
-      requestClient: (request, signal) => this.server.request(request as never, schemaFor(request.method), { signal, timeout: 10 * 60_000 }) as Promise<Result>,
+      requestClient: (request, signal) =>
+        this.server.request(request as never, schemaFor(request.method), {
+          signal,
+          timeout: 10 * 60_000,
+        }) as Promise<Result>,
     };
   }
 
@@ -274,7 +313,12 @@ export class ClientSession {
   }
 
   /** Sends one client request to one upstream, carrying progress and cancellation both ways. */
-  private async forward(serverName: string, method: string, params: Record<string, unknown> | undefined, extra: Extra): Promise<Result> {
+  private async forward(
+    serverName: string,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    extra: Extra,
+  ): Promise<Result> {
     const link = await this.link(serverName);
     const untrack = this.track(serverName, extra.requestId);
     const progressToken = extra._meta?.progressToken;
@@ -291,28 +335,42 @@ export class ClientSession {
         ...(progressToken !== undefined
           ? {
               onprogress: (progress) => {
-                void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {});
+                void extra
+                  .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
+                  .catch(() => {});
               },
             }
           : {}),
       }) as Promise<Result>;
     const started = Date.now();
     try {
-      const result =
-        method === 'tools/call' && this.options.interceptors?.toolCall
-          ? await this.options.interceptors.toolCall(this.context(serverName), send, extra.signal)
-          : await send();
+      const interceptors = this.options.interceptors;
+      const context = interceptors ? this.context(serverName) : undefined;
+      const call =
+        method === 'tools/call' && interceptors?.toolCall
+          ? () => interceptors.toolCall!(context!, send, extra.signal)
+          : send;
+      const result = interceptors?.request
+        ? await interceptors.request(context!, method, call, extra.signal)
+        : await call();
       if (method === 'tools/call') this.auditCall(serverName, params, started, result.isError ? 'tool-error' : 'ok');
       return result;
     } catch (error) {
-      if (method === 'tools/call') this.auditCall(serverName, params, started, extra.signal.aborted ? 'cancelled' : 'error', error);
+      if (method === 'tools/call')
+        this.auditCall(serverName, params, started, extra.signal.aborted ? 'cancelled' : 'error', error);
       throw error;
     } finally {
       untrack();
     }
   }
 
-  private auditCall(server: string, params: Record<string, unknown> | undefined, started: number, outcome: string, error?: unknown): void {
+  private auditCall(
+    server: string,
+    params: Record<string, unknown> | undefined,
+    started: number,
+    outcome: string,
+    error?: unknown,
+  ): void {
     this.options.audit?.write({
       type: 'tool-call',
       client: this.grant.name,
@@ -330,7 +388,8 @@ export class ClientSession {
     const server = this.server;
     if (this.route.kind === 'one') {
       const target = this.route.server;
-      server.fallbackRequestHandler = async (request, extra) => this.forward(target, request.method, request.params, extra) as never;
+      server.fallbackRequestHandler = async (request, extra) =>
+        this.forward(target, request.method, request.params, extra) as never;
       if (this.capabilities.logging) {
         // The SDK answers logging/setLevel itself when logging is declared; the upstream must hear it.
         server.setRequestHandler(SetLevelRequestSchema, async (request, extra) => {
@@ -343,7 +402,8 @@ export class ClientSession {
     }
     server.fallbackNotificationHandler = async (notification) => {
       if (notification.method === 'notifications/roots/list_changed') {
-        for (const link of this.links.values()) void link.then((l) => l.client.notification({ method: notification.method })).catch(() => {});
+        for (const link of this.links.values())
+          void link.then((l) => l.client.notification({ method: notification.method })).catch(() => {});
       }
     };
   }
@@ -388,7 +448,10 @@ export class ClientSession {
     };
   }
 
-  private async eachServer<T>(capability: keyof ServerCapabilities, run: (link: UpstreamLink, server: string) => Promise<T[]>): Promise<{ server: string; items: T[] }[]> {
+  private async eachServer<T>(
+    capability: keyof ServerCapabilities,
+    run: (link: UpstreamLink, server: string) => Promise<T[]>,
+  ): Promise<{ server: string; items: T[] }[]> {
     const results = await Promise.allSettled(
       this.servers().map(async (name) => {
         const link = await this.link(name);
@@ -427,7 +490,10 @@ export class ClientSession {
       }
     }
     this.promptTable = buildNameTable(entries);
-    return [...this.promptTable].map(([exposed, entry]) => ({ ...byKey.get(`${entry.server}/${entry.name}`)!, name: exposed }));
+    return [...this.promptTable].map(([exposed, entry]) => ({
+      ...byKey.get(`${entry.server}/${entry.name}`)!,
+      name: exposed,
+    }));
   }
 
   private async lookupName(kind: 'tool' | 'prompt', name: unknown, signal: AbortSignal): Promise<NamedEntry> {
@@ -445,7 +511,9 @@ export class ClientSession {
   }
 
   private async aggregateResources(signal?: AbortSignal): Promise<Resource[]> {
-    const lists = await this.eachServer('resources', (link) => listAll<Resource>(link, 'resources/list', 'resources', signal));
+    const lists = await this.eachServer('resources', (link) =>
+      listAll<Resource>(link, 'resources/list', 'resources', signal),
+    );
     const out: Resource[] = [];
     for (const { server, items } of lists) {
       for (const resource of items) {
@@ -459,7 +527,9 @@ export class ClientSession {
   }
 
   private async aggregateTemplates(signal?: AbortSignal): Promise<ResourceTemplate[]> {
-    const lists = await this.eachServer('resources', (link) => listAll<ResourceTemplate>(link, 'resources/templates/list', 'resourceTemplates', signal));
+    const lists = await this.eachServer('resources', (link) =>
+      listAll<ResourceTemplate>(link, 'resources/templates/list', 'resourceTemplates', signal),
+    );
     const owners: { template: UriTemplate; raw: string; server: string }[] = [];
     const out: ResourceTemplate[] = [];
     for (const { server, items } of lists) {
@@ -520,7 +590,8 @@ export class ClientSession {
     await Promise.allSettled(
       [...this.links.keys()].map(async (name) => {
         const link = await this.links.get(name)!;
-        if (link.capabilities.logging) await this.forward(name, 'logging/setLevel', { level: parsed.data.level }, extra);
+        if (link.capabilities.logging)
+          await this.forward(name, 'logging/setLevel', { level: parsed.data.level }, extra);
       }),
     );
     return {};
@@ -533,13 +604,21 @@ export class ClientSession {
     if (intercepted) return intercepted;
     const related = this.inflight.get(serverName)?.at(-1);
     try {
-      return (await this.server.request({ method: request.method, params: request.params } as never, schemaFor(request.method), {
-        signal,
-        timeout: 10 * 60_000,
-        ...(related !== undefined ? { relatedRequestId: related } : {}),
-      })) as Result;
+      return (await this.server.request(
+        { method: request.method, params: request.params } as never,
+        schemaFor(request.method),
+        {
+          signal,
+          timeout: 10 * 60_000,
+          ...(related !== undefined ? { relatedRequestId: related } : {}),
+        },
+      )) as Result;
     } catch (error) {
-      if (request.method === 'elicitation/create' && error instanceof Error && /does not support elicitation/.test(error.message)) {
+      if (
+        request.method === 'elicitation/create' &&
+        error instanceof Error &&
+        /does not support elicitation/.test(error.message)
+      ) {
         // A client that cannot show a form: the user never saw the question, so it is declined.
         return { action: 'decline' };
       }
@@ -562,12 +641,25 @@ export class ClientSession {
           break;
         case 'notifications/message': {
           const params = (notification.params ?? {}) as Record<string, unknown>;
-          outgoing = { ...notification, params: { ...params, logger: typeof params.logger === 'string' ? `${serverName}/${params.logger}` : serverName } };
+          outgoing = {
+            ...notification,
+            params: {
+              ...params,
+              logger: typeof params.logger === 'string' ? `${serverName}/${params.logger}` : serverName,
+            },
+          };
           break;
         }
       }
     }
-    void this.server.notification(outgoing as never, related !== undefined && notification.method === 'notifications/message' ? { relatedRequestId: related } : undefined).catch(() => {});
+    void this.server
+      .notification(
+        outgoing as never,
+        related !== undefined && notification.method === 'notifications/message'
+          ? { relatedRequestId: related }
+          : undefined,
+      )
+      .catch(() => {});
   }
 
   /** The set of servers changed (config edit): tell an aggregate client its lists changed. */
@@ -575,7 +667,11 @@ export class ClientSession {
     if (this.route.kind !== 'all' || this.closed) return;
     this.toolTable = undefined;
     this.promptTable = undefined;
-    for (const method of ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']) {
+    for (const method of [
+      'notifications/tools/list_changed',
+      'notifications/prompts/list_changed',
+      'notifications/resources/list_changed',
+    ]) {
       void this.server.notification({ method } as never).catch(() => {});
     }
   }
@@ -585,7 +681,8 @@ export class ClientSession {
     const redactor = this.options.redactor;
     if (!redactor) return;
     const send = this.transport.send.bind(this.transport);
-    this.transport.send = (message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }) => send(redactor.redactValue(message), options);
+    this.transport.send = (message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }) =>
+      send(redactor.redactValue(message), options);
   }
 
   async close(): Promise<void> {

@@ -21,7 +21,14 @@ import { writeFileAtomicSync } from '../util/atomic-write.ts';
 import { AIRLOCK_VERSION } from '../version.ts';
 import { SessionManager } from './session-manager.ts';
 import type { SessionInterceptors, SessionRoute } from './client-session.ts';
-import { BodyTooLargeError, checkHostAndOrigin, readBody, sendJson, sendJsonRpcError } from './http-guards.ts';
+import {
+  BodyTooLargeError,
+  checkHostAndOrigin,
+  readBody,
+  refuseTooLarge,
+  sendJson,
+  sendJsonRpcError,
+} from './http-guards.ts';
 import { createAdminRouter } from '../admin/admin-router.ts';
 import { audienceAllowsPath } from '../auth-server/resource-indicator.ts';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -91,7 +98,13 @@ function listen(server: http.Server, target: number | string, host?: string): Pr
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') reject(new AirlockError('PORT_IN_USE', `${typeof target === 'number' ? `port ${target}` : quote(target)} is in use (is Airlock already running?)`));
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new AirlockError(
+            'PORT_IN_USE',
+            `${typeof target === 'number' ? `port ${target}` : quote(target)} is in use (is Airlock already running?)`,
+          ),
+        );
       else reject(error);
     };
     const onListening = () => {
@@ -134,7 +147,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const vault = options.vault;
   const redactor = new Redactor();
   redactor.setValues(await redactionValues(vault));
-  const logger = createLogger({ file: `${paths.logs}/airlock.log`, redactor, alsoStderr: options.logToStderr ?? false });
+  const logger = createLogger({
+    file: `${paths.logs}/airlock.log`,
+    redactor,
+    alsoStderr: options.logToStderr ?? false,
+  });
   const audit = new AuditLog({ file: paths.audit, redactor });
 
   let config: AirlockConfig = readConfig(paths.config);
@@ -143,7 +160,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const references: ReferenceSource = {
     secret: (name) => vault.get(`secret/${name}`),
     oauthToken: async (provider) => {
-      if (!options.oauthToken) throw new AirlockError('OAUTH_UNAVAILABLE', `no sign-in is available for provider ${quote(provider)}`);
+      if (!options.oauthToken)
+        throw new AirlockError('OAUTH_UNAVAILABLE', `no sign-in is available for provider ${quote(provider)}`);
       return options.oauthToken(provider);
     },
   };
@@ -154,7 +172,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.authProviderFor ? { authProviderFor: options.authProviderFor } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
   });
-  registry.on('state', (state) => logger.info({ server: state.name, state: state.state, reason: state.reason }, 'server state'));
+  registry.on('state', (state) =>
+    logger.info({ server: state.name, state: state.state, reason: state.reason }, 'server state'),
+  );
 
   const clientKeys = new ClientKeys(vault);
   await clientKeys.refresh();
@@ -259,12 +279,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   function unauthorized(res: ServerResponse, pathname: string, hadToken: boolean): void {
     const metadata = `${gateway.origin}/.well-known/oauth-protected-resource${pathname.replace(/\/$/, '')}`;
     const challenge = `Bearer resource_metadata="${metadata}"${hadToken ? ', error="invalid_token"' : ''}`;
-    sendJsonRpcError(res, 401, -32001, hadToken ? 'Unauthorized: the token is invalid or revoked' : 'Unauthorized: a bearer token is required', {
-      'www-authenticate': challenge,
-    });
+    sendJsonRpcError(
+      res,
+      401,
+      -32001,
+      hadToken ? 'Unauthorized: the token is invalid or revoked' : 'Unauthorized: a bearer token is required',
+      {
+        'www-authenticate': challenge,
+      },
+    );
   }
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse, route: SessionRoute, grant: ClientGrant): Promise<void> {
+  async function handleMcp(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: SessionRoute,
+    grant: ClientGrant,
+  ): Promise<void> {
     let body: unknown;
     if (req.method === 'POST') {
       let raw: Buffer;
@@ -272,15 +303,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         raw = await readBody(req, MAX_BODY_BYTES);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          // Closing the connection at once would drop unread input, and the kernel's reset can destroy
-          // the 413 before the client reads it. So the rest is read and discarded (never stored), for
-          // a bounded time, after which a client still sending is cut off.
-          req.resume();
-          const cutOff = setTimeout(() => req.socket.destroy(), 10_000);
-          cutOff.unref();
-          req.once('end', () => clearTimeout(cutOff));
-          req.once('close', () => clearTimeout(cutOff));
-          sendJsonRpcError(res, 413, -32600, `Request body larger than ${MAX_BODY_BYTES} bytes`);
+          refuseTooLarge(req, res, `Request body larger than ${MAX_BODY_BYTES} bytes`);
           return;
         }
         throw error;
@@ -387,7 +410,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   fs.chmodSync(paths.adminToken, 0o600);
   writeFileAtomicSync(
     paths.gatewayInfo,
-    JSON.stringify({ pid: process.pid, port: boundPort, mcpUrl: gateway.mcpUrl, socket: paths.socket, startedAt: new Date().toISOString(), version: AIRLOCK_VERSION }, null, 2),
+    JSON.stringify(
+      {
+        pid: process.pid,
+        port: boundPort,
+        mcpUrl: gateway.mcpUrl,
+        socket: paths.socket,
+        startedAt: new Date().toISOString(),
+        version: AIRLOCK_VERSION,
+      },
+      null,
+      2,
+    ),
     0o600,
   );
 
@@ -397,7 +431,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const watcher = fs.watch(paths.home, (_event, file) => {
     if (file !== 'config.json' && file !== 'vault.json') return;
     clearTimeout(debounce);
-    debounce = setTimeout(() => void reload().catch((error: unknown) => logger.error({ err: describeError(error) }, 'reload failed')), 50);
+    debounce = setTimeout(
+      () => void reload().catch((error: unknown) => logger.error({ err: describeError(error) }, 'reload failed')),
+      50,
+    );
   });
   audit.write({ type: 'gateway-start', port: boundPort, version: AIRLOCK_VERSION });
   logger.info({ port: boundPort }, 'gateway started');
@@ -411,7 +448,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await registry.stopAll();
       httpServer.closeAllConnections();
       socketServer.closeAllConnections();
-      await Promise.all([new Promise((r) => httpServer.close(r)), options.listenSocket ?? true ? new Promise((r) => socketServer.close(r)) : Promise.resolve()]);
+      await Promise.all([
+        new Promise((r) => httpServer.close(r)),
+        (options.listenSocket ?? true) ? new Promise((r) => socketServer.close(r)) : Promise.resolve(),
+      ]);
       fs.rmSync(paths.gatewayInfo, { force: true });
       audit.write({ type: 'gateway-stop' });
       await vault.close();

@@ -13,11 +13,15 @@ export function allowedOrigins(port: number): Set<string> {
   return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
 }
 
+/** The sets for the gateway's port, built once rather than for every request. */
+let cached: { port: number; hosts: Set<string>; origins: Set<string> } | undefined;
+
 export function checkHostAndOrigin(req: IncomingMessage, port: number): string | undefined {
+  if (cached?.port !== port) cached = { port, hosts: allowedHosts(port), origins: allowedOrigins(port) };
   const host = req.headers.host?.toLowerCase();
-  if (!host || !allowedHosts(port).has(host)) return 'Host header not allowed';
+  if (!host || !cached.hosts.has(host)) return 'Host header not allowed';
   const origin = req.headers.origin;
-  if (origin !== undefined && !allowedOrigins(port).has(origin.toLowerCase())) return 'Origin not allowed';
+  if (origin !== undefined && !cached.origins.has(origin.toLowerCase())) return 'Origin not allowed';
   return undefined;
 }
 
@@ -38,7 +42,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         req.off('data', onData);
-        req.resume();
+        // Stop reading: the rest is never read (see refuseTooLarge), so it never reaches memory.
+        req.pause();
         reject(new BodyTooLargeError());
         return;
       }
@@ -50,7 +55,38 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/**
+ * Answers 413 without reading the rest of the body. The answer is complete (Content-Length), but the
+ * response is ended only once the client has gone, or after `graceMs`: Node closes a connection with
+ * unread input at once, and the kernel's reset can destroy the 413 before the client has read it.
+ * The unread input stays in the socket buffers (backpressure), never in memory.
+ */
+export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, message: string, graceMs = 5_000): void {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code: -32600, message }, id: null });
+  req.pause();
+  res.writeHead(413, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(text)),
+    connection: 'close',
+  });
+  res.write(text);
+  const finish = () => {
+    clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const timer = setTimeout(finish, graceMs);
+  timer.unref();
+  req.once('close', finish);
+  req.once('end', finish);
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -61,6 +97,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** A JSON-RPC error response for requests rejected before any MCP processing. */
-export function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+export function sendJsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }

@@ -36,10 +36,13 @@ export class SessionManager {
   constructor(options: SessionManagerOptions) {
     this.options = options;
     const idle = options.idleTimeoutMs ?? 60 * 60_000;
-    this.reaper = setInterval(() => {
-      const cutoff = Date.now() - idle;
-      for (const session of this.sessions.values()) if (session.lastSeen < cutoff) void session.close();
-    }, Math.min(idle, 60_000));
+    this.reaper = setInterval(
+      () => {
+        const cutoff = Date.now() - idle;
+        for (const session of this.sessions.values()) if (session.lastSeen < cutoff) void session.close();
+      },
+      Math.min(idle, 60_000),
+    );
     this.reaper.unref();
     options.registry.on('added', () => this.serversChanged());
     options.registry.on('removed', () => this.serversChanged());
@@ -60,7 +63,11 @@ export class SessionManager {
   /** Closes every session of these clients (a key or grant was revoked). */
   async closeClients(clientIds: string[]): Promise<void> {
     const ids = new Set(clientIds);
-    await Promise.all(this.list().filter((s) => ids.has(s.grant.id)).map((s) => s.close()));
+    await Promise.all(
+      this.list()
+        .filter((s) => ids.has(s.grant.id))
+        .map((s) => s.close()),
+    );
   }
 
   async closeAll(): Promise<void> {
@@ -72,7 +79,13 @@ export class SessionManager {
    * Serves one MCP HTTP request for an authenticated client. A request naming a session must come
    * from the client that opened it, on the same endpoint; anything else is answered as unknown.
    */
-  async handle(req: IncomingMessage, res: ServerResponse, route: SessionRoute, grant: ClientGrant, body: unknown): Promise<void> {
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: SessionRoute,
+    grant: ClientGrant,
+    body: unknown,
+  ): Promise<void> {
     if (route.kind === 'one' && (!grantAllows(grant, route.server) || !this.options.registry.get(route.server))) {
       sendJsonRpcError(res, 404, -32601, 'Unknown server');
       return;
@@ -105,7 +118,8 @@ export class SessionManager {
         grant,
         route,
         registry: this.options.registry,
-        clientCapabilities: ((body.params as { capabilities?: ClientCapabilities }).capabilities ?? {}) as ClientCapabilities,
+        clientCapabilities: ((body.params as { capabilities?: ClientCapabilities }).capabilities ??
+          {}) as ClientCapabilities,
         ...(this.options.redactor ? { redactor: this.options.redactor } : {}),
         ...(this.options.audit ? { audit: this.options.audit } : {}),
         ...(this.options.interceptors ? { interceptors: this.options.interceptors } : {}),
@@ -113,7 +127,12 @@ export class SessionManager {
         onClosed: (closed) => {
           if (closed.sessionId && this.sessions.get(closed.sessionId) === closed) {
             this.sessions.delete(closed.sessionId);
-            this.options.audit?.write({ type: 'session-end', client: grant.name, clientId: grant.id, session: closed.sessionId });
+            this.options.audit?.write({
+              type: 'session-end',
+              client: grant.name,
+              clientId: grant.id,
+              session: closed.sessionId,
+            });
           }
         },
       });
@@ -130,7 +149,13 @@ export class SessionManager {
     const id = session.sessionId;
     if (id) {
       this.sessions.set(id, session);
-      this.options.audit?.write({ type: 'session-start', client: grant.name, clientId: grant.id, session: id, endpoint: route.kind === 'all' ? '/mcp' : `/mcp/${route.server}` });
+      this.options.audit?.write({
+        type: 'session-start',
+        client: grant.name,
+        clientId: grant.id,
+        session: id,
+        endpoint: route.kind === 'all' ? '/mcp' : `/mcp/${route.server}`,
+      });
     } else {
       await session.close();
     }

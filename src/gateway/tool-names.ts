@@ -33,7 +33,9 @@ export function plainExposedName(entry: NamedEntry): string {
 /** Builds the exposed-name table for one listing. Entries are processed in a stable order. */
 export function buildNameTable(entries: NamedEntry[]): Map<string, NamedEntry> {
   const table = new Map<string, NamedEntry>();
-  const sorted = [...entries].sort((a, b) => (a.server === b.server ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.server < b.server ? -1 : 1));
+  const sorted = [...entries].sort((a, b) =>
+    a.server === b.server ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.server < b.server ? -1 : 1,
+  );
   // Names that need no change are placed first, so a clean name never loses to a mangled one.
   const clean = sorted.filter((entry) => plainExposedName(entry) === `${entry.server}${SEPARATOR}${entry.name}`);
   const rest = sorted.filter((entry) => !clean.includes(entry));

@@ -7,7 +7,12 @@ import type { Redactor } from '../secrets/redactor.ts';
  * The application log (`logs/airlock.log`). Every line passes through the redactor before it
  * is written, so a secret that slips into a log call is still never on disk.
  */
-export function createLogger(options: { file?: string; redactor?: Redactor; level?: string; alsoStderr?: boolean }): Logger {
+export function createLogger(options: {
+  file?: string;
+  redactor?: Redactor;
+  level?: string;
+  alsoStderr?: boolean;
+}): Logger {
   const { file, redactor } = options;
   if (file) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const stream = {

@@ -21,7 +21,7 @@ import type { Result } from '@modelcontextprotocol/sdk/types.js';
 import { AirlockError, describeError, quote } from '../errors.ts';
 import type { ConsentBroker } from '../consent/consent-broker.ts';
 import type { ConsentRequest } from '../consent/consent-request.ts';
-import type { SessionInterceptors } from '../gateway/client-session.ts';
+import type { InterceptContext, SessionInterceptors } from '../gateway/client-session.ts';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.ts';
 import { NeedsSignInError } from '../upstream/upstream-connection.ts';
 import type { RemoteServerConfig } from '../config/schema.ts';
@@ -62,6 +62,13 @@ export interface SignInOptions {
   /** Called once the consent is raised (or joined), e.g. to answer an admin request with its id. */
   onConsent?: (request: ConsentRequest) => void;
 }
+
+/**
+ * A call may meet a 401 (sign in), then, retried with the new token, a 403 `insufficient_scope`
+ * (step up): two sign-ins per call at most, so a server that keeps refusing cannot loop.
+ * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#scope-challenge-handling
+ */
+export const MAX_SIGNINS_PER_CALL = 2;
 
 function isAuthFailure(error: unknown): boolean {
   if (error instanceof UnauthorizedError) return true;
@@ -266,23 +273,38 @@ export class SignInCoordinator {
 
   /**
    * Wraps tool calls: a call that meets 401/403 on an open connection (revoked token, step-up
-   * `insufficient_scope`) waits for the sign-in and is retried once.
+   * `insufficient_scope`) waits for the sign-in and is retried; a retry that meets a step-up
+   * demand beyond the scope just granted signs in once more (see MAX_SIGNINS_PER_CALL).
    */
   interceptors(inner?: SessionInterceptors): SessionInterceptors {
     return {
       ...inner,
       toolCall: (ctx, call, signal) =>
-        oauthCallContext.run({ client: ctx.client.name, server: ctx.server }, async (): Promise<Result> => {
-          const run = () => (inner?.toolCall ? inner.toolCall(ctx, call, signal) : call());
-          try {
-            return await run();
-          } catch (error) {
-            if (!isAuthFailure(error) || !this.#providers.has(ctx.server) || signal.aborted) throw error;
-            await this.awaitSignIn(ctx.server, { clientName: ctx.client.name });
-            return run();
-          }
-        }),
+        this.#withSignIn(ctx, () => (inner?.toolCall ? inner.toolCall(ctx, call, signal) : call()), signal),
+      // Any other request (tools/list, resources/read...) meets sign-in the same way: a server may
+      // accept initialize without a token and ask for one only at the first real request.
+      request: (ctx, method, call, signal) => {
+        const run = () => (inner?.request ? inner.request(ctx, method, call, signal) : call());
+        return method === 'tools/call' ? run() : this.#withSignIn(ctx, run, signal);
+      },
     };
+  }
+
+  #withSignIn(ctx: InterceptContext, run: () => Promise<Result>, signal: AbortSignal): Promise<Result> {
+    return oauthCallContext.run({ client: ctx.client.name, server: ctx.server }, async (): Promise<Result> => {
+      for (let signIns = 0; ; signIns++) {
+        try {
+          return await run();
+        } catch (error) {
+          const provider = this.#providers.get(ctx.server);
+          if (!isAuthFailure(error) || !provider || signal.aborted || signIns >= MAX_SIGNINS_PER_CALL) throw error;
+          // After a sign-in, only a demand for more scope than was just granted is worth asking
+          // the user again; the same refusal again means another sign-in would not help.
+          if (signIns > 0 && !provider.stepUpPending) throw error;
+          await this.awaitSignIn(ctx.server, { clientName: ctx.client.name });
+        }
+      }
+    });
   }
 
   close(): void {

@@ -153,6 +153,11 @@ export class VaultOAuthProvider implements OAuthClientProvider {
     return this.#wantedScope ?? this.#lastScope;
   }
 
+  /** The server asked for a scope the current tokens do not cover (a step-up sign-in is due). */
+  get stepUpPending(): boolean {
+    return this.#wantedScope !== undefined;
+  }
+
   /** True once if a refresh made the last 401 go away (no user needed). */
   takeRecovered(): boolean {
     const recovered = this.#recovered;

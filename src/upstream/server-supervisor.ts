@@ -24,7 +24,10 @@ export async function listAllTools(link: UpstreamLink): Promise<Tool[]> {
   const tools: Tool[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page++) {
-    const result = await link.client.request({ method: 'tools/list', params: cursor ? { cursor } : {} }, ListToolsResultSchema);
+    const result = await link.client.request(
+      { method: 'tools/list', params: cursor ? { cursor } : {} },
+      ListToolsResultSchema,
+    );
     tools.push(...result.tools);
     cursor = result.nextCursor;
     if (!cursor) break;
@@ -77,7 +80,10 @@ export class ServerSupervisor {
   private setState(state: ServerStateName, reason?: string, tools?: string[]): void {
     const next = this.makeState(state, reason, tools);
     next.restarts = this.current.restarts;
-    const changed = next.state !== this.current.state || next.reason !== this.current.reason || next.tools.join() !== this.current.tools.join();
+    const changed =
+      next.state !== this.current.state ||
+      next.reason !== this.current.reason ||
+      next.tools.join() !== this.current.tools.join();
     this.current = next;
     if (changed) this.options.onState?.(next);
   }
@@ -111,7 +117,11 @@ export class ServerSupervisor {
       this.monitor = link;
       const tools = link.capabilities.tools ? await listAllTools(link).catch(() => []) : [];
       this.failures = 0;
-      this.setState('connected', undefined, tools.map((tool) => tool.name));
+      this.setState(
+        'connected',
+        undefined,
+        tools.map((tool) => tool.name),
+      );
     } catch (error) {
       if (this.stopped) return;
       if (error instanceof NeedsSignInError) {
@@ -144,7 +154,12 @@ export class ServerSupervisor {
     const link = this.monitor;
     if (!link) return;
     const tools = await listAllTools(link).catch(() => undefined);
-    if (tools) this.setState(this.current.state, this.current.reason, tools.map((tool) => tool.name));
+    if (tools)
+      this.setState(
+        this.current.state,
+        this.current.reason,
+        tools.map((tool) => tool.name),
+      );
   }
 
   private scheduleRestart(): void {
@@ -165,22 +180,24 @@ export class ServerSupervisor {
     // Declared first: a connect that fails closes its client, whose onClose runs before assignment.
     let link!: UpstreamLink;
     // eslint-disable-next-line prefer-const
-    link = await this.withSignIn(() => connectUpstream({
-      name: this.name,
-      config: this.config,
-      references: this.options.references,
-      capabilities,
-      handlers: {
-        ...handlers,
-        onClose: () => {
-          this.sessionLinks.delete(link);
-          handlers.onClose();
+    link = await this.withSignIn(() =>
+      connectUpstream({
+        name: this.name,
+        config: this.config,
+        references: this.options.references,
+        capabilities,
+        handlers: {
+          ...handlers,
+          onClose: () => {
+            this.sessionLinks.delete(link);
+            handlers.onClose();
+          },
         },
-      },
-      ...(this.options.stderrLog ? { stderrLog: this.options.stderrLog } : {}),
-      ...(this.options.redactor ? { redactor: this.options.redactor } : {}),
-      ...(this.options.authProvider ? { authProvider: this.options.authProvider } : {}),
-    })).catch((error: unknown) => {
+        ...(this.options.stderrLog ? { stderrLog: this.options.stderrLog } : {}),
+        ...(this.options.redactor ? { redactor: this.options.redactor } : {}),
+        ...(this.options.authProvider ? { authProvider: this.options.authProvider } : {}),
+      }),
+    ).catch((error: unknown) => {
       if (error instanceof NeedsSignInError) this.setState('needs-sign-in', 'sign in to use this server');
       else if (this.current.state !== 'connected') this.setState('error', describeError(error));
       throw error;

@@ -1,15 +1,25 @@
+import type { Readable } from 'node:stream';
+import type { ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ClientCapabilities, Implementation, JSONRPCRequest, Notification, Result, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  ClientCapabilities,
+  Implementation,
+  JSONRPCRequest,
+  Notification,
+  Result,
+  ServerCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
 import { AirlockError, describeError, quote } from '../errors.ts';
 import { isStdioServer, type RemoteServerConfig, type ServerConfig, type StdioServerConfig } from '../config/schema.ts';
 import { resolveRecord, resolveTemplate, type ReferenceSource } from '../secrets/references.ts';
 import type { Redactor } from '../secrets/redactor.ts';
 import { pipeStderrToLog } from './stderr-log.ts';
+import { nodeHttpFetch } from './node-http-fetch.ts';
 import { AIRLOCK_VERSION } from '../version.ts';
 
 /** What the gateway does with traffic an upstream starts: requests (sampling, elicitation, roots) and notifications. */
@@ -66,7 +76,10 @@ function httpStatusOf(error: unknown): number | undefined {
   return undefined;
 }
 
-async function stdioTransport(options: UpstreamConnectOptions, config: StdioServerConfig): Promise<StdioClientTransport> {
+async function stdioTransport(
+  options: UpstreamConnectOptions,
+  config: StdioServerConfig,
+): Promise<StdioClientTransport> {
   const { references } = options;
   const env = { ...getDefaultEnvironment(), ...(await resolveRecord(config.env, references)) };
   const args: string[] = [];
@@ -79,7 +92,7 @@ async function stdioTransport(options: UpstreamConnectOptions, config: StdioServ
     stderr: 'pipe',
   });
   const stderr = transport.stderr;
-  if (stderr && options.stderrLog) pipeStderrToLog(stderr as import('node:stream').Readable, options.stderrLog, options.redactor);
+  if (stderr && options.stderrLog) pipeStderrToLog(stderr as Readable, options.stderrLog, options.redactor);
   else stderr?.on('data', () => {});
   return transport;
 }
@@ -89,18 +102,27 @@ async function stdioTransport(options: UpstreamConnectOptions, config: StdioServ
  * or an OAuth token is read when needed (and a refreshed token is used at once).
  */
 function fetchWithResolvedHeaders(config: RemoteServerConfig, references: ReferenceSource) {
+  const base = nodeHttpFetch();
   const templates = config.headers;
-  if (!templates || Object.keys(templates).length === 0) return undefined;
+  if (!templates || Object.keys(templates).length === 0) return base;
   return async (url: string | URL, init?: RequestInit): Promise<Response> => {
     const headers = new Headers(init?.headers);
     for (const [key, value] of Object.entries(await resolveRecord(templates, references))) headers.set(key, value);
-    return fetch(url, { ...init, headers });
+    return base(url, { ...init, headers });
   };
 }
 
-function remoteTransport(options: UpstreamConnectOptions, config: RemoteServerConfig, url: URL, kind: 'streamable-http' | 'sse'): Transport {
+function remoteTransport(
+  options: UpstreamConnectOptions,
+  config: RemoteServerConfig,
+  url: URL,
+  kind: 'streamable-http' | 'sse',
+): Transport {
   const fetchLike = fetchWithResolvedHeaders(config, options.references);
-  const common = { ...(fetchLike ? { fetch: fetchLike } : {}), ...(options.authProvider ? { authProvider: options.authProvider } : {}) };
+  const common = {
+    fetch: fetchLike,
+    ...(options.authProvider ? { authProvider: options.authProvider } : {}),
+  };
   return kind === 'sse' ? new SSEClientTransport(url, common) : new StreamableHTTPClientTransport(url, common);
 }
 
@@ -113,7 +135,11 @@ function newClient(options: UpstreamConnectOptions): Client {
   return client;
 }
 
-async function connectWith(options: UpstreamConnectOptions, transport: Transport, kind: UpstreamLink['transportKind']): Promise<UpstreamLink> {
+async function connectWith(
+  options: UpstreamConnectOptions,
+  transport: Transport,
+  kind: UpstreamLink['transportKind'],
+): Promise<UpstreamLink> {
   const client = newClient(options);
   let closed = false;
   client.onclose = () => {
@@ -125,6 +151,7 @@ async function connectWith(options: UpstreamConnectOptions, transport: Transport
   // not fatal to the connection; the SDK reports them here.
   client.onerror = () => {};
   await client.connect(transport);
+  if (transport instanceof StdioClientTransport) watchStdoutEnd(transport, client);
   return {
     name: options.name,
     client,
@@ -138,6 +165,16 @@ async function connectWith(options: UpstreamConnectOptions, transport: Transport
       await client.close().catch(() => {});
     },
   };
+}
+
+/**
+ * A server that closes its stdout but keeps running can never answer again; the SDK only notices
+ * when the process exits, so calls would wait for their timeout. End the connection at once.
+ * (The SDK keeps the child private; reading it is the one place Airlock reaches inside the SDK.)
+ */
+function watchStdoutEnd(transport: StdioClientTransport, client: Client): void {
+  const child = (transport as unknown as { _process?: ChildProcess })._process;
+  child?.stdout?.once('end', () => void client.close().catch(() => {}));
 }
 
 /**
@@ -163,7 +200,8 @@ export async function connectUpstream(options: UpstreamConnectOptions): Promise<
   } catch {
     throw new UpstreamUnavailableError(name, 'its url is not a valid URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UpstreamUnavailableError(name, `unsupported URL scheme ${quote(url.protocol)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UpstreamUnavailableError(name, `unsupported URL scheme ${quote(url.protocol)}`);
   const preferred = config.transport ?? (config.type === 'sse' ? 'sse' : undefined);
   const attempts: ('streamable-http' | 'sse')[] = preferred ? [preferred] : ['streamable-http', 'sse'];
   let lastError: unknown;

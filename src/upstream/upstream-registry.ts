@@ -59,7 +59,9 @@ export class UpstreamRegistry extends EventEmitter {
    * Brings the running servers in line with a (validated) config: new ones start, removed ones
    * stop (closing their sessions' connections), changed ones restart. Returns what changed.
    */
-  async apply(servers: Record<string, ServerConfig>): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
+  async apply(
+    servers: Record<string, ServerConfig>,
+  ): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
     const added: string[] = [];
     const removed: string[] = [];
     const changed: string[] = [];

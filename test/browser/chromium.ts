@@ -1,26 +1,19 @@
 /**
- * The headless Chromium the browser tests drive (Debian's `chromium` package; `.ci/run` installs
- * it). Without it the tests skip, saying why, unless AIRLOCK_REQUIRE_CHROMIUM=1 makes that a failure.
+ * The headless Chromium the browser tests drive (see test/helpers/browser.ts, shared with the
+ * integration tests). Without it the tests skip, saying why, unless AIRLOCK_REQUIRE_CHROMIUM=1
+ * makes that a failure.
  */
 import fs from 'node:fs';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '../helpers/browser.ts';
 
-export const CHROMIUM_PATH = process.env.AIRLOCK_CHROMIUM ?? '/usr/bin/chromium';
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
+export { CHROMIUM_PATH };
 
 /** Why the browser tests cannot run here, or undefined when they can. */
 export function chromiumMissing(): string | undefined {
   if (fs.existsSync(CHROMIUM_PATH)) return undefined;
-  return `${CHROMIUM_PATH} not found (apt-get install -y chromium, or set AIRLOCK_CHROMIUM)`;
+  return `${CHROMIUM_PATH} not found (apt-get install -y chromium)`;
 }
 
 /** Launches Chromium, or skips the test with the reason (fails instead under AIRLOCK_REQUIRE_CHROMIUM=1). */
@@ -32,5 +25,5 @@ export async function launchChromiumOrSkip(t: TestContext): Promise<Browser | un
     t.skip(`browser test skipped: ${missing}`);
     return undefined;
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, headless: true, timeout: 30_000 });
+  return launchChromium();
 }

@@ -23,7 +23,13 @@ const CANARIES = [STDIO_CANARY, HTTP_CANARY];
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-canary-'));
 const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-canary-client-'));
-const env = { ...process.env, AIRLOCK_HOME: home, AIRLOCK_SECRET_BACKEND: 'passphrase', AIRLOCK_PASSPHRASE: 'canary-test-passphrase', BROWSER: 'false' };
+const env = {
+  ...process.env,
+  AIRLOCK_HOME: home,
+  AIRLOCK_SECRET_BACKEND: 'passphrase',
+  AIRLOCK_PASSPHRASE: 'canary-test-passphrase',
+  BROWSER: 'false',
+};
 const cliOutput: string[] = [];
 let gateway: ChildProcess | undefined;
 let fixture: RunningFixture | undefined;
@@ -36,7 +42,12 @@ after(async () => {
 });
 
 function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env, input: input ?? '', encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    env,
+    input: input ?? '',
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   cliOutput.push(result.stdout, result.stderr);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -66,7 +77,20 @@ test('a planted secret never leaves Airlock in plaintext', async () => {
   const claudeConfig = path.join(clientDir, 'claude_desktop_config.json');
   fs.writeFileSync(
     claudeConfig,
-    JSON.stringify({ globalShortcut: 'Ctrl+Space', mcpServers: { local: { command: process.execPath, args: [EVERYTHING_SERVER, '--stdio'], env: { GITHUB_TOKEN: STDIO_CANARY } } } }, null, 2),
+    JSON.stringify(
+      {
+        globalShortcut: 'Ctrl+Space',
+        mcpServers: {
+          local: {
+            command: process.execPath,
+            args: [EVERYTHING_SERVER, '--stdio'],
+            env: { GITHUB_TOKEN: STDIO_CANARY },
+          },
+        },
+      },
+      null,
+      2,
+    ),
   );
   const imported = cli(['import', 'claude', '--file', claudeConfig, '--rewrite', '--yes', '--json']);
   assert.equal(imported.code, 0, imported.stderr);
@@ -78,7 +102,15 @@ test('a planted secret never leaves Airlock in plaintext', async () => {
 
   // 2. The HTTP server's token goes in through stdin, and is referenced from a header.
   assert.equal(cli(['secret', 'set', 'http-token'], HTTP_CANARY).code, 0);
-  const added = cli(['server', 'add', 'remote', '--url', fixture.url, '--header', 'Authorization=Bearer ${secret:http-token}']);
+  const added = cli([
+    'server',
+    'add',
+    'remote',
+    '--url',
+    fixture.url,
+    '--header',
+    'Authorization=Bearer ${secret:http-token}',
+  ]);
   assert.equal(added.code, 0, added.stderr);
   const key = (JSON.parse(cli(['client', 'add', 'tester', '--json']).stdout) as { key: string }).key;
 
@@ -113,10 +145,19 @@ test('a planted secret never leaves Airlock in plaintext', async () => {
     })().catch(() => {
       // The stream is aborted when the client closes; what arrived before is recorded.
     });
-    return new Response(theirs, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(theirs, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
   const client = new Client({ name: 'canary-client', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { fetch: recordingFetch, requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(mcpUrl), {
+      fetch: recordingFetch,
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+    }),
+  );
 
   const envResult = await client.callTool({ name: 'local__env', arguments: { name: 'GITHUB_TOKEN' } });
   const envText = (envResult.content as { text: string }[])[0]!.text;

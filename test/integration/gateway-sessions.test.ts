@@ -5,10 +5,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { fileURLToPath } from 'node:url';
 import { buildNameTable } from '../../src/gateway/tool-names.ts';
 import {
+  connectClient,
   firstText,
   INITIALIZE,
   mcpHeaders,
@@ -71,6 +75,53 @@ async function readEvents(res: Response, stop: (event: SseEvent, all: SseEvent[]
   } finally {
     await reader.cancel().catch(() => {});
   }
+}
+
+/**
+ * A loopback proxy to the gateway that drops the connection of the first POST SSE stream right after
+ * it relayed a progress notification: a network failure in the middle of a tool call.
+ */
+async function startFlakyProxy(target: string): Promise<{ url: string; drops(): number; close(): Promise<void> }> {
+  const gateway = new URL(target);
+  let dropped = 0;
+  const server = http.createServer((req, res) => {
+    const upstream = http.request(
+      {
+        host: gateway.hostname,
+        port: gateway.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: gateway.host },
+        agent: false,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        const cut = req.method === 'POST' && dropped === 0 && upRes.headers['content-type'] === 'text/event-stream';
+        upRes.on('data', (chunk: Buffer) => {
+          res.write(chunk);
+          if (cut && dropped === 0 && chunk.toString().includes('notifications/progress')) {
+            dropped++;
+            upRes.destroy();
+            res.destroy();
+          }
+        });
+        upRes.on('end', () => res.end());
+        upRes.on('error', () => res.destroy());
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${gateway.pathname}`,
+    drops: () => dropped,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 let h: GatewayHarness;
@@ -176,6 +227,25 @@ describe('resumability', { timeout: 30_000 }, () => {
       'nothing already delivered is replayed',
     );
     await fetch(h.url(), { method: 'DELETE', headers });
+  });
+});
+
+describe('resumability with the SDK client', { timeout: 30_000 }, () => {
+  test('a tool call survives a dropped connection: the SDK client resumes and gets the result', async () => {
+    const proxy = await startFlakyProxy(h.url('local'));
+    const c = await connectClient(proxy.url, key);
+    try {
+      const progress: Progress[] = [];
+      const result = await c.client.callTool({ name: 'slow', arguments: { ms: 1_500 } }, undefined, {
+        onprogress: (p) => progress.push(p),
+      });
+      assert.equal(proxy.drops(), 1, 'the connection was dropped mid-call');
+      assert.equal(firstText(result), 'slept 1500 ms');
+      assert.ok(progress.length >= 2, `progress before and after the drop: ${progress.length}`);
+    } finally {
+      await c.close();
+      await proxy.close();
+    }
   });
 });
 

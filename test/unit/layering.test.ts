@@ -26,7 +26,9 @@ function sourceFiles(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
   const specs = new Set<string>();
-  for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm)) {
+  for (const match of text.matchAll(
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm,
+  )) {
     specs.add((match[1] ?? match[2] ?? match[3] ?? match[4])!);
   }
   return [...specs];
@@ -44,7 +46,12 @@ test('src/ never imports electron, electron/ or renderer/', () => {
   const offenders: string[] = [];
   for (const file of sourceFiles(path.join(root, 'src'))) {
     for (const spec of importsOf(file)) {
-      if (spec === 'electron' || spec.startsWith('electron/') || resolvesInto(file, spec, 'electron') || resolvesInto(file, spec, 'renderer')) {
+      if (
+        spec === 'electron' ||
+        spec.startsWith('electron/') ||
+        resolvesInto(file, spec, 'electron') ||
+        resolvesInto(file, spec, 'renderer')
+      ) {
         offenders.push(`${path.relative(root, file)} -> ${spec}`);
       }
     }
@@ -57,7 +64,12 @@ test('renderer/ never imports src/, electron/ or Node built-ins', () => {
   for (const file of sourceFiles(path.join(root, 'renderer'))) {
     if (file.endsWith('vite.config.ts')) continue; // build tooling runs in Node, not in the page
     for (const spec of importsOf(file)) {
-      if (nodeBuiltins.has(spec) || spec === 'electron' || resolvesInto(file, spec, 'src') || resolvesInto(file, spec, 'electron')) {
+      if (
+        nodeBuiltins.has(spec) ||
+        spec === 'electron' ||
+        resolvesInto(file, spec, 'src') ||
+        resolvesInto(file, spec, 'electron')
+      ) {
         offenders.push(`${path.relative(root, file)} -> ${spec}`);
       }
     }

@@ -43,7 +43,12 @@ export function registerClient(program: Command): void {
             `  ${key}`,
             '',
             `MCP endpoint: ${mcpUrl} (header: Authorization: Bearer <key>)`,
-            ...snippets.flatMap((s) => ['', `${s.label} (${s.file}):`, JSON.stringify(s.config, null, 2), ...(s.note ? [`  ${s.note}`] : [])]),
+            ...snippets.flatMap((s) => [
+              '',
+              `${s.label} (${s.file}):`,
+              JSON.stringify(s.config, null, 2),
+              ...(s.note ? [`  ${s.note}`] : []),
+            ]),
           ].join('\n'),
         );
       } finally {
@@ -58,14 +63,22 @@ export function registerClient(program: Command): void {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const vault = await openCliVault(cliPaths(globals));
       try {
-        const keyRows = (await new ClientKeys(vault).list()).map(({ name, servers, createdAt }) => ({ name, kind: 'key' as const, servers, createdAt }));
+        const keyRows = (await new ClientKeys(vault).list()).map(({ name, servers, createdAt }) => ({
+          name,
+          kind: 'key' as const,
+          servers,
+          createdAt,
+        }));
         // OAuth clients name themselves: the name is shown quoted and marked as the client's own claim.
         const oauthRows = await new AuthServerStore(vault).summaries();
         const rows = [...keyRows, ...oauthRows];
         print(globals.json, rows, () =>
           rows.length
             ? [
-                ...keyRows.map((c) => `  ${c.name.padEnd(20)} ${c.kind.padEnd(6)} servers: ${c.servers === '*' ? 'all' : c.servers.join(', ') || 'none'}`),
+                ...keyRows.map(
+                  (c) =>
+                    `  ${c.name.padEnd(20)} ${c.kind.padEnd(6)} servers: ${c.servers === '*' ? 'all' : c.servers.join(', ') || 'none'}`,
+                ),
                 ...oauthRows.map((c) =>
                   [
                     `  ${quote(c.name, 60)} oauth (name as the client registered it, unverified)  id ${quote(c.clientId, 120)}`,
@@ -84,7 +97,7 @@ export function registerClient(program: Command): void {
   client
     .command('revoke')
     .description('revoke a client: its key or OAuth tokens stop working at once, open sessions included')
-    .argument('<name>', 'key client name, or an OAuth client\'s registered name or client id')
+    .argument('<name>', "key client name, or an OAuth client's registered name or client id")
     .action(async (name: string, _options: unknown, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const paths = cliPaths(globals);
@@ -94,11 +107,15 @@ export function registerClient(program: Command): void {
         const store = new AuthServerStore(vault);
         const oauthClients = await store.find(name);
         for (const client of oauthClients) await store.revokeClient(client.clientId);
-        if (!keyRemoved && oauthClients.length === 0) throw new AirlockError('CLIENT_UNKNOWN', `no client named ${quote(name)}`);
+        if (!keyRemoved && oauthClients.length === 0)
+          throw new AirlockError('CLIENT_UNKNOWN', `no client named ${quote(name)}`);
         await notifyGateway(paths);
         const oauthIds = oauthClients.map((c) => c.clientId);
         print(globals.json, { name, revoked: true, ...(keyRemoved ? { key: true } : {}), oauthClients: oauthIds }, () =>
-          [...(keyRemoved ? [`Revoked key client ${name}`] : []), ...oauthIds.map((id) => `Revoked OAuth client ${quote(name, 60)} (id ${quote(id, 120)})`)].join('\n'),
+          [
+            ...(keyRemoved ? [`Revoked key client ${name}`] : []),
+            ...oauthIds.map((id) => `Revoked OAuth client ${quote(name, 60)} (id ${quote(id, 120)})`),
+          ].join('\n'),
         );
       } finally {
         await vault.close();

@@ -37,8 +37,12 @@ function describe(request: ConsentRequest): string {
 
 async function answer(globals: GlobalOptions, id: string, decision: Record<string, unknown>): Promise<ConsentOutcome> {
   const paths = cliPaths(globals);
-  const outcome = await adminRequest<ConsentOutcome>(paths, 'POST', `/consents/${encodeURIComponent(id)}`, { ...decision, by: 'cli' });
-  if (outcome.openError) throw new AirlockError('BROWSER_FAILED', `approved, but the browser could not be opened: ${outcome.openError}`);
+  const outcome = await adminRequest<ConsentOutcome>(paths, 'POST', `/consents/${encodeURIComponent(id)}`, {
+    ...decision,
+    by: 'cli',
+  });
+  if (outcome.openError)
+    throw new AirlockError('BROWSER_FAILED', `approved, but the browser could not be opened: ${outcome.openError}`);
   return outcome;
 }
 
@@ -49,7 +53,9 @@ export function registerConsent(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const requests = await adminRequest<ConsentRequest[]>(cliPaths(globals), 'GET', '/consents');
-      print(globals.json, requests.map(pendingRow), () => (requests.length ? requests.map(describe).join('\n\n') : 'No pending requests.'));
+      print(globals.json, requests.map(pendingRow), () =>
+        requests.length ? requests.map(describe).join('\n\n') : 'No pending requests.',
+      );
     });
 
   program
@@ -60,7 +66,10 @@ export function registerConsent(program: Command): void {
     .option('--done', 'mark a URL elicitation as completed in the browser')
     .action(async (id: string, options: { servers?: string[]; done?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const outcome = await answer(globals, id, { action: options.done ? 'done' : 'approve', ...(options.servers ? { servers: options.servers } : {}) });
+      const outcome = await answer(globals, id, {
+        action: options.done ? 'done' : 'approve',
+        ...(options.servers ? { servers: options.servers } : {}),
+      });
       print(globals.json, { id, ...outcome }, () => `Approved ${id}`);
     });
 

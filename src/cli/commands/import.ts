@@ -39,14 +39,26 @@ export function registerImport(program: Command): void {
       const vault = await openCliVault(paths);
       try {
         const existingSecrets = (await vault.list('secret/')).map((r) => r.name.slice('secret/'.length));
-        const plan = planImport({ client, file, parsed: source.parsed, existingServerNames: Object.keys(config.mcpServers), existingSecretNames: existingSecrets });
+        const plan = planImport({
+          client,
+          file,
+          parsed: source.parsed,
+          existingServerNames: Object.keys(config.mcpServers),
+          existingSecretNames: existingSecrets,
+        });
         const importable = plan.servers.filter((s) => s.config);
         // The preview names secrets and where they were found, never their values.
         process.stderr.write(`${describePlan(plan)}\n`);
-        if (importable.length === 0) throw new AirlockError('IMPORT_NOTHING', `no servers to import from ${quote(file, 500)}`);
+        if (importable.length === 0)
+          throw new AirlockError('IMPORT_NOTHING', `no servers to import from ${quote(file, 500)}`);
         if (!options.yes) {
-          if (!process.stdin.isTTY) command.error('refusing to import without confirmation: run in a terminal, or pass --yes', { exitCode: 2 });
-          if (!(await confirm(`Import ${importable.length} server(s) and ${plan.secrets.length} secret(s)${options.rewrite ? `, and rewrite ${CLIENT_LABELS[client]}'s config` : ''}?`))) {
+          if (!process.stdin.isTTY)
+            command.error('refusing to import without confirmation: run in a terminal, or pass --yes', { exitCode: 2 });
+          if (
+            !(await confirm(
+              `Import ${importable.length} server(s) and ${plan.secrets.length} secret(s)${options.rewrite ? `, and rewrite ${CLIENT_LABELS[client]}'s config` : ''}?`,
+            ))
+          ) {
             process.stderr.write('Nothing was changed.\n');
             process.exitCode = 1;
             return;
@@ -58,7 +70,11 @@ export function registerImport(program: Command): void {
         if (options.rewrite) {
           const running = await findGateway(paths);
           const mcpUrl = running?.mcpUrl ?? `http://127.0.0.1:${config.gateway.port}/mcp`;
-          const entry = airlockEntryFor(client, { mcpUrl, stdioCommand: bridgeCommand(BIN_SCRIPT), clientName: client });
+          const entry = airlockEntryFor(client, {
+            mcpUrl,
+            stdioCommand: bridgeCommand(BIN_SCRIPT),
+            clientName: client,
+          });
           const keep = plan.servers.filter((s) => s.skipped).map((s) => s.sourceName);
           ({ backupPath } = rewriteClientConfigFile({ client, file, entry, keep, expectText: source.text }));
         }
@@ -74,8 +90,11 @@ export function registerImport(program: Command): void {
         };
         if (globals.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
-          process.stdout.write(`Imported ${result.servers.length} server(s) and ${result.secrets.length} secret(s) from ${CLIENT_LABELS[client]}.\n`);
-          for (const s of plan.secretsToSet) process.stdout.write(`  Set ${s.name} yourself: airlock secret set ${s.name}   (${s.from})\n`);
+          process.stdout.write(
+            `Imported ${result.servers.length} server(s) and ${result.secrets.length} secret(s) from ${CLIENT_LABELS[client]}.\n`,
+          );
+          for (const s of plan.secretsToSet)
+            process.stdout.write(`  Set ${s.name} yourself: airlock secret set ${s.name}   (${s.from})\n`);
           if (backupPath) {
             process.stdout.write(
               `Rewrote ${file} to use Airlock. The backup ${backupPath} still holds the old plaintext secrets: delete it once everything works.\n`,

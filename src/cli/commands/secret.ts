@@ -40,8 +40,16 @@ export function registerSecret(program: Command): void {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const vault = await openCliVault(cliPaths(globals));
       try {
-        const rows = (await vault.list('secret/')).map((r) => ({ name: r.name.slice('secret/'.length), backend: vault.backend, updatedAt: r.updatedAt }));
-        print(globals.json, rows, () => (rows.length ? rows.map((r) => `  ${r.name.padEnd(32)} set ${r.updatedAt} (${r.backend})`).join('\n') : 'No secrets.'));
+        const rows = (await vault.list('secret/')).map((r) => ({
+          name: r.name.slice('secret/'.length),
+          backend: vault.backend,
+          updatedAt: r.updatedAt,
+        }));
+        print(globals.json, rows, () =>
+          rows.length
+            ? rows.map((r) => `  ${r.name.padEnd(32)} set ${r.updatedAt} (${r.backend})`).join('\n')
+            : 'No secrets.',
+        );
       } finally {
         await vault.close();
       }
@@ -56,7 +64,8 @@ export function registerSecret(program: Command): void {
       const paths = cliPaths(globals);
       const vault = await openCliVault(paths);
       try {
-        if (!(await vault.delete(`secret/${name}`))) throw new AirlockError('SECRET_UNKNOWN', `no secret named ${quote(name)}`);
+        if (!(await vault.delete(`secret/${name}`)))
+          throw new AirlockError('SECRET_UNKNOWN', `no secret named ${quote(name)}`);
       } finally {
         await vault.close();
       }

@@ -35,33 +35,72 @@ export function registerServer(program: Command): void {
     .argument('<name>', 'server name, [a-z0-9-]{1,32}', parseName)
     .argument('[command...]', 'for a stdio server: the command and its arguments, after --')
     .option('--url <url>', 'remote server URL (Streamable HTTP, or legacy SSE)')
-    .option('--header <K=V>', 'HTTP header for a remote server (repeatable); use ${secret:NAME} for secrets', collectPair)
-    .option('--env <K=V>', 'environment variable for a stdio server (repeatable); use ${secret:NAME} for secrets', collectPair)
+    .option(
+      '--header <K=V>',
+      'HTTP header for a remote server (repeatable); use ${secret:NAME} for secrets',
+      collectPair,
+    )
+    .option(
+      '--env <K=V>',
+      'environment variable for a stdio server (repeatable); use ${secret:NAME} for secrets',
+      collectPair,
+    )
     .option('--cwd <dir>', 'working directory for a stdio server')
     .option('--transport <kind>', 'streamable-http or sse (default: try streamable-http, then sse)')
     .option('--replace', 'replace an existing server of that name')
-    .action(async (name: string, commandLine: string[], options: { url?: string; header?: Record<string, string>; env?: Record<string, string>; cwd?: string; transport?: string; replace?: boolean }, command: Command) => {
-      const globals = command.optsWithGlobals<GlobalOptions>();
-      if (Boolean(options.url) === commandLine.length > 0) command.error('give either --url URL or -- COMMAND [ARGS...]', { exitCode: 2 });
-      let entry: ServerConfig;
-      if (options.url) {
-        if (options.env || options.cwd) command.error('--env and --cwd are for stdio servers', { exitCode: 2 });
-        refuseLiteralSecrets('header', options.header ?? {});
-        if (options.transport && options.transport !== 'streamable-http' && options.transport !== 'sse') command.error('--transport must be streamable-http or sse', { exitCode: 2 });
-        entry = { url: options.url, ...(options.header ? { headers: options.header } : {}), ...(options.transport ? { transport: options.transport as 'sse' | 'streamable-http' } : {}) };
-      } else {
-        if (options.header || options.transport) command.error('--header and --transport are for remote servers', { exitCode: 2 });
-        refuseLiteralSecrets('environment variable', options.env ?? {});
-        entry = { command: commandLine[0]!, args: commandLine.slice(1), ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) };
-      }
-      const paths = cliPaths(globals);
-      updateConfig(paths.config, (config) => {
-        if (config.mcpServers[name] && !options.replace) throw new AirlockError('SERVER_EXISTS', `server ${quote(name)} already exists (use --replace)`);
-        config.mcpServers[name] = entry;
-      });
-      const live = await notifyGateway(paths);
-      print(globals.json, { name, ...entry, applied: live }, () => `Added server ${name}${live ? '' : ' (the gateway will start it when it runs)'}`);
-    });
+    .action(
+      async (
+        name: string,
+        commandLine: string[],
+        options: {
+          url?: string;
+          header?: Record<string, string>;
+          env?: Record<string, string>;
+          cwd?: string;
+          transport?: string;
+          replace?: boolean;
+        },
+        command: Command,
+      ) => {
+        const globals = command.optsWithGlobals<GlobalOptions>();
+        if (Boolean(options.url) === commandLine.length > 0)
+          command.error('give either --url URL or -- COMMAND [ARGS...]', { exitCode: 2 });
+        let entry: ServerConfig;
+        if (options.url) {
+          if (options.env || options.cwd) command.error('--env and --cwd are for stdio servers', { exitCode: 2 });
+          refuseLiteralSecrets('header', options.header ?? {});
+          if (options.transport && options.transport !== 'streamable-http' && options.transport !== 'sse')
+            command.error('--transport must be streamable-http or sse', { exitCode: 2 });
+          entry = {
+            url: options.url,
+            ...(options.header ? { headers: options.header } : {}),
+            ...(options.transport ? { transport: options.transport as 'sse' | 'streamable-http' } : {}),
+          };
+        } else {
+          if (options.header || options.transport)
+            command.error('--header and --transport are for remote servers', { exitCode: 2 });
+          refuseLiteralSecrets('environment variable', options.env ?? {});
+          entry = {
+            command: commandLine[0]!,
+            args: commandLine.slice(1),
+            ...(options.env ? { env: options.env } : {}),
+            ...(options.cwd ? { cwd: options.cwd } : {}),
+          };
+        }
+        const paths = cliPaths(globals);
+        updateConfig(paths.config, (config) => {
+          if (config.mcpServers[name] && !options.replace)
+            throw new AirlockError('SERVER_EXISTS', `server ${quote(name)} already exists (use --replace)`);
+          config.mcpServers[name] = entry;
+        });
+        const live = await notifyGateway(paths);
+        print(
+          globals.json,
+          { name, ...entry, applied: live },
+          () => `Added server ${name}${live ? '' : ' (the gateway will start it when it runs)'}`,
+        );
+      },
+    );
 
   server
     .command('list')

@@ -40,7 +40,10 @@ export function registerStatus(program: Command): void {
         const config = readConfig(paths.config);
         const servers = Object.keys(config.mcpServers).sort();
         print(globals.json, { running: false, servers: servers.map((name) => ({ name, state: 'stopped' })) }, () =>
-          [`Airlock gateway: not running (data: ${paths.home})`, ...servers.map((name) => `  ${name.padEnd(20)} stopped`)].join('\n'),
+          [
+            `Airlock gateway: not running (data: ${paths.home})`,
+            ...servers.map((name) => `  ${name.padEnd(20)} stopped`),
+          ].join('\n'),
         );
         process.exitCode = 1;
         return;
@@ -50,7 +53,9 @@ export function registerStatus(program: Command): void {
         [
           `Airlock gateway: running on ${status.mcpUrl} (vault: ${status.vaultBackend}, ${status.sessions} open sessions)`,
           ...(status.configError ? [`  config.json problem: ${status.configError}`] : []),
-          ...(status.servers.length ? status.servers.map(formatServerLine) : ['  no servers configured (airlock server add ...)']),
+          ...(status.servers.length
+            ? status.servers.map(formatServerLine)
+            : ['  no servers configured (airlock server add ...)']),
         ].join('\n'),
       );
     });
