@@ -6,8 +6,7 @@ import { AirlockError, describeError, quote } from '../../src/errors.ts';
 import { gatewayStatus } from '../../src/admin/admin-router.ts';
 import { updateConfig } from '../../src/config/config-store.ts';
 import type { ServerConfig } from '../../src/config/schema.ts';
-import { looksLikeSecretValue } from '../../src/import/secret-detection.ts';
-import { findReferences } from '../../src/secrets/references.ts';
+import { findLiteralSecret } from '../../src/secrets/literal-secrets.ts';
 import type { ServerState } from '../../src/upstream/server-state.ts';
 import type { AddServerInput, ServerView, StatusView } from '../../renderer/src/api/airlock-api.ts';
 import { expectAddServerInput, expectName, expectNoArgs } from './arg-guards.ts';
@@ -44,15 +43,12 @@ export function statusView(core: DesktopCore): StatusView {
 
 /** As the CLI: a literal secret would end up in config.json. Point at the vault instead. */
 function refuseLiteralSecrets(kind: string, pairs: Record<string, string>): void {
-  for (const [key, value] of Object.entries(pairs)) {
-    if (findReferences(value).length) continue;
-    if (looksLikeSecretValue(value) || /^Bearer\s+\S{16,}/i.test(value)) {
-      throw new AirlockError(
-        'LITERAL_SECRET',
-        `${kind} ${quote(key)} looks like a secret. Store it as a secret and use \${secret:NAME} instead.`,
-      );
-    }
-  }
+  const key = findLiteralSecret(pairs);
+  if (key === undefined) return;
+  throw new AirlockError(
+    'LITERAL_SECRET',
+    `${kind} ${quote(key)} looks like a secret. Store it as a secret and use \${secret:NAME} instead.`,
+  );
 }
 
 export function serverEntry(input: AddServerInput): ServerConfig {

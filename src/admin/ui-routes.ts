@@ -6,8 +6,7 @@ import { nameSchema, serverSchema, type ServerConfig } from '../config/schema.ts
 import { configSnippets, type BridgeCommand } from '../clients/config-snippets.ts';
 import type { ConsentBroker } from '../consent/consent-broker.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import { looksLikeSecretValue } from '../import/secret-detection.ts';
-import { findReferences } from '../secrets/references.ts';
+import { findLiteralSecret } from '../secrets/literal-secrets.ts';
 
 /** As `airlock secret set` accepts them, and as `${secret:NAME}` can refer to them. */
 const SECRET_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -83,16 +82,13 @@ function param(req: Request, key: string, pattern: RegExp): string {
 
 /** The CLI's rule: a literal credential in config.json is refused; it belongs in the vault. */
 function refuseLiteralSecrets(kind: string, pairs: Record<string, string> | undefined): void {
-  for (const [key, value] of Object.entries(pairs ?? {})) {
-    if (findReferences(value).length) continue;
-    if (looksLikeSecretValue(value) || /^Bearer\s+\S{16,}/i.test(value)) {
-      throw new RouteError(
-        400,
-        'LITERAL_SECRET',
-        `${kind} ${quote(key)} looks like a secret. Store it under Secrets and use \${secret:NAME} instead.`,
-      );
-    }
-  }
+  const key = findLiteralSecret(pairs);
+  if (key === undefined) return;
+  throw new RouteError(
+    400,
+    'LITERAL_SECRET',
+    `${kind} ${quote(key)} looks like a secret. Store it under Secrets and use \${secret:NAME} instead.`,
+  );
 }
 
 /**

@@ -7,7 +7,7 @@ import type { UpstreamRegistry } from '../upstream/upstream-registry.ts';
 import type { Redactor } from '../secrets/redactor.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { describeError } from '../errors.ts';
-import { ClientSession, type SessionInterceptors, type SessionRoute } from './client-session.ts';
+import type { ClientSession, SessionInterceptors, SessionRoute } from './client-session.ts';
 import { sendJsonRpcError } from './http-guards.ts';
 
 export interface SessionManagerOptions {
@@ -21,6 +21,14 @@ export interface SessionManagerOptions {
   idleTimeoutMs?: number;
   requestTimeoutMs?: number;
 }
+
+/**
+ * The session module (the SDK server, its Streamable HTTP transport and their schemas: ~25 MB
+ * and ~100 ms to load) is loaded when the first client opens a session, not at start-up: a
+ * gateway nobody has used yet stays small and answers /healthz sooner.
+ */
+let sessionModule: Promise<typeof import('./client-session.ts')> | undefined;
+const loadSessionModule = () => (sessionModule ??= import('./client-session.ts'));
 
 function routeKey(route: SessionRoute): string {
   return route.kind === 'all' ? '*' : route.server;
@@ -114,6 +122,7 @@ export class SessionManager {
     this.opening++;
     let session: ClientSession;
     try {
+      const { ClientSession } = await loadSessionModule();
       session = await ClientSession.create({
         grant,
         route,

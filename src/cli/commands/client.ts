@@ -11,7 +11,12 @@ import { parseName, parseServerList } from '../cli-parsers.ts';
 import { NAME_PATTERN } from '../../config/schema.ts';
 import { AuthServerStore } from '../../auth-server/auth-server-store.ts';
 
-export const BIN_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/airlock.js');
+const HERE = fileURLToPath(import.meta.url);
+/**
+ * The script clients launch for the stdio bridge: `bin/airlock.js` when running from source, or
+ * this very file when the CLI runs as a single bundle (the desktop app ships one).
+ */
+export const BIN_SCRIPT = HERE.endsWith('.ts') ? path.resolve(path.dirname(HERE), '../../../bin/airlock.js') : HERE;
 
 export function registerClient(program: Command): void {
   const client = program.command('client').description('MCP clients allowed to use the gateway');

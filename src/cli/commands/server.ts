@@ -2,28 +2,21 @@ import type { Command } from 'commander';
 import { AirlockError, quote } from '../../errors.ts';
 import { readConfig, updateConfig } from '../../config/config-store.ts';
 import type { ServerConfig } from '../../config/schema.ts';
-import { looksLikeSecretValue } from '../../import/secret-detection.ts';
-import { findReferences } from '../../secrets/references.ts';
+import { findLiteralSecret } from '../../secrets/literal-secrets.ts';
 import { cliPaths, print, type GlobalOptions } from '../cli-context.ts';
 import { adminRequest, findGateway, notifyGateway } from '../admin-client.ts';
 import { collectPair, parseName } from '../cli-parsers.ts';
 import { formatServerLine } from './status.ts';
 import type { ServerState } from '../../upstream/server-state.ts';
 
-/**
- * A literal secret on the command line would sit in shell history and in config.json: refuse it
- * and point at the vault instead.
- */
+/** A literal secret on the command line would sit in shell history and in config.json. */
 function refuseLiteralSecrets(kind: string, pairs: Record<string, string>): void {
-  for (const [key, value] of Object.entries(pairs)) {
-    if (findReferences(value).length) continue;
-    if (looksLikeSecretValue(value) || /^Bearer\s+\S{16,}/i.test(value)) {
-      throw new AirlockError(
-        'LITERAL_SECRET',
-        `${kind} ${quote(key)} looks like a secret. Store it with \`airlock secret set NAME\` (value on stdin) and use \${secret:NAME} instead.`,
-      );
-    }
-  }
+  const key = findLiteralSecret(pairs);
+  if (key === undefined) return;
+  throw new AirlockError(
+    'LITERAL_SECRET',
+    `${kind} ${quote(key)} looks like a secret. Store it with \`airlock secret set NAME\` (value on stdin) and use \${secret:NAME} instead.`,
+  );
 }
 
 export function registerServer(program: Command): void {
