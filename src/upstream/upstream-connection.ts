@@ -141,12 +141,15 @@ async function connectWith(
   kind: UpstreamLink['transportKind'],
 ): Promise<UpstreamLink> {
   const client = newClient(options);
+  // The owner hears of the end once, whoever ended it: the server, or close() (a supervisor
+  // restarting the server after a secret changed must make its sessions reconnect).
   let closed = false;
-  client.onclose = () => {
+  const notifyClosed = () => {
     if (closed) return;
     closed = true;
     options.handlers.onClose();
   };
+  client.onclose = notifyClosed;
   // Errors on the transport after connect (a stray line of garbage, a dropped SSE stream) are
   // not fatal to the connection; the SDK reports them here.
   client.onerror = () => {};
@@ -161,7 +164,7 @@ async function connectWith(
     transportKind: kind,
     pid: transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined,
     close: async () => {
-      closed = true;
+      notifyClosed();
       await client.close().catch(() => {});
     },
   };
