@@ -7,6 +7,7 @@ import type { UpstreamRegistry } from '../upstream/upstream-registry.ts';
 import type { Redactor } from '../secrets/redactor.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { describeError } from '../errors.ts';
+import type * as ClientSessionModule from './client-session.ts';
 import type { ClientSession, SessionInterceptors, SessionRoute } from './client-session.ts';
 import { sendJsonRpcError } from './http-guards.ts';
 
@@ -27,7 +28,7 @@ export interface SessionManagerOptions {
  * and ~100 ms to load) is loaded when the first client opens a session, not at start-up: a
  * gateway nobody has used yet stays small and answers /healthz sooner.
  */
-let sessionModule: Promise<typeof import('./client-session.ts')> | undefined;
+let sessionModule: Promise<typeof ClientSessionModule> | undefined;
 const loadSessionModule = () => (sessionModule ??= import('./client-session.ts'));
 
 function routeKey(route: SessionRoute): string {

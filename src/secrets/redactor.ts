@@ -19,7 +19,12 @@ export class Redactor {
       if (value.length < Redactor.MIN_LENGTH) continue;
       // A value may also travel JSON-escaped (quotes, backslashes, control characters).
       const escaped = JSON.stringify(value).slice(1, -1);
-      entries.push({ name, value, escaped: escaped === value ? undefined : escaped, replacement: `[redacted:${name}]` });
+      entries.push({
+        name,
+        value,
+        escaped: escaped === value ? undefined : escaped,
+        replacement: `[redacted:${name}]`,
+      });
     }
     entries.sort((a, b) => b.value.length - a.value.length);
     this.entries = entries;

@@ -96,7 +96,11 @@ export function nodeHttpFetch(fallback: FetchLike = fetch): FetchLike {
     const url = input instanceof URL ? input : new URL(String(input));
     const raw = init?.body;
     const simpleBody =
-      raw === undefined || raw === null || typeof raw === 'string' || raw instanceof Uint8Array || raw instanceof ArrayBuffer;
+      raw === undefined ||
+      raw === null ||
+      typeof raw === 'string' ||
+      raw instanceof Uint8Array ||
+      raw instanceof ArrayBuffer;
     if (url.protocol !== 'http:' || !simpleBody || url.username || url.password) return fallback(input, init);
     const body =
       raw === undefined || raw === null

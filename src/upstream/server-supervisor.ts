@@ -244,7 +244,18 @@ export class ServerSupervisor {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     this.stopped = true;
-    await this.starting?.catch(() => {});
+    // A connect in progress is waited for, but not forever: an upstream that accepted the
+    // connection and then went silent must not hold up a restart or the gateway's shutdown.
+    if (this.starting) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.starting.catch(() => {}),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 5000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     const links = [...this.sessionLinks, ...(this.monitor ? [this.monitor] : [])];
     this.sessionLinks.clear();
     this.monitor = undefined;

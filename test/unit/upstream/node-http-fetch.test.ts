@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { nodeHttpFetch } from '../../../src/upstream/node-http-fetch.ts';
 
 let server: http.Server;
@@ -66,7 +66,7 @@ describe('nodeHttpFetch', () => {
 
   test('reuses the connection for sequential requests (keep-alive)', async () => {
     const ports = new Set<number>();
-    const onConnection = (socket: import('node:net').Socket) => ports.add(socket.remotePort!);
+    const onConnection = (socket: Socket) => ports.add(socket.remotePort!);
     server.on('connection', onConnection);
     try {
       for (let i = 0; i < 5; i++) await (await fetchFn(`${base}/json`, { method: 'POST', body: 'x' })).text();
