@@ -37,7 +37,7 @@ import { quote } from '../errors.ts';
 import type { ClientGrant } from '../clients/client-grant.ts';
 import { grantAllows } from '../clients/client-grant.ts';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.ts';
-import type { UpstreamHandlers, UpstreamLink } from '../upstream/upstream-connection.ts';
+import { NeedsSignInError, type UpstreamHandlers, type UpstreamLink } from '../upstream/upstream-connection.ts';
 import type { Redactor } from '../secrets/redactor.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { AIRLOCK_VERSION } from '../version.ts';
@@ -235,6 +235,7 @@ export class ClientSession {
     options: ClientSessionOptions,
     serverName: string,
     owner: PendingSession | ClientSession,
+    waitForSignIn = true,
   ): Promise<UpstreamLink> {
     const supervisor = options.registry.get(serverName);
     if (!supervisor) return Promise.reject(notFound('server', serverName));
@@ -246,29 +247,45 @@ export class ClientSession {
     return supervisor.connectForSession(
       upstreamCapabilitiesFor(options.clientCapabilities, options.interceptors),
       handlers,
+      {
+        waitForSignIn,
+        clientName: options.grant.name,
+        // A listing skipped a server that needed sign-in; once signed in, the lists changed.
+        onSignedIn: () => owner.serversChanged(),
+      },
     );
   }
 
-  /** The upstream connection for a server, connecting on first use. */
-  private link(serverName: string): Promise<UpstreamLink> {
+  /**
+   * The upstream connection for a server, connecting on first use. A call waits for a sign-in
+   * the server needs; a listing (`waitForSignIn: false`) does not hang on a person.
+   */
+  private link(serverName: string, waitForSignIn = true): Promise<UpstreamLink> {
     if (this.closed) return Promise.reject(new McpError(ErrorCode.ConnectionClosed, 'session closed'));
     if (!grantAllows(this.grant, serverName) || !this.options.registry.get(serverName))
       return Promise.reject(notFound('server', serverName));
-    let link = this.links.get(serverName);
-    if (!link) {
-      link = ClientSession.connectLink(this.options, serverName, this).then(async (connected) => {
-        if (this.logLevel && connected.capabilities.logging) {
-          await connected.client
-            .request({ method: 'logging/setLevel', params: { level: this.logLevel } }, EmptyResultSchema)
-            .catch(() => {});
-        }
-        return connected;
-      });
-      this.links.set(serverName, link);
-      link.catch(() => {
-        if (this.links.get(serverName) === link) this.links.delete(serverName);
-      });
-    }
+    const link = this.links.get(serverName) ?? this.openLink(serverName, waitForSignIn);
+    if (!waitForSignIn) return link;
+    return link.catch((error: unknown) => {
+      // The attempt in flight was a listing's, which does not wait: a call does.
+      if (!(error instanceof NeedsSignInError)) throw error;
+      return this.links.get(serverName) ?? this.openLink(serverName, true);
+    });
+  }
+
+  private openLink(serverName: string, waitForSignIn: boolean): Promise<UpstreamLink> {
+    const link = ClientSession.connectLink(this.options, serverName, this, waitForSignIn).then(async (connected) => {
+      if (this.logLevel && connected.capabilities.logging) {
+        await connected.client
+          .request({ method: 'logging/setLevel', params: { level: this.logLevel } }, EmptyResultSchema)
+          .catch(() => {});
+      }
+      return connected;
+    });
+    this.links.set(serverName, link);
+    link.catch(() => {
+      if (this.links.get(serverName) === link) this.links.delete(serverName);
+    });
     return link;
   }
 
@@ -454,7 +471,7 @@ export class ClientSession {
   ): Promise<{ server: string; items: T[] }[]> {
     const results = await Promise.allSettled(
       this.servers().map(async (name) => {
-        const link = await this.link(name);
+        const link = await this.link(name, false);
         return { server: name, items: link.capabilities[capability] ? await run(link, name) : [] };
       }),
     );
@@ -505,7 +522,16 @@ export class ClientSession {
       else await this.aggregatePrompts(signal);
       table = kind === 'tool' ? this.toolTable : this.promptTable;
     }
-    const entry = table?.get(name);
+    let entry = table?.get(name);
+    const server = entry ? undefined : this.servers().find((candidate) => name.startsWith(`${candidate}__`));
+    if (server && this.options.registry.get(server)?.state.state === 'needs-sign-in') {
+      // A listing skips a server that needs sign-in; a call to one of its tools waits for the
+      // user's sign-in (one consent, shared), then looks again.
+      await this.link(server, true);
+      if (kind === 'tool') await this.aggregateTools(signal);
+      else await this.aggregatePrompts(signal);
+      entry = (kind === 'tool' ? this.toolTable : this.promptTable)?.get(name);
+    }
     if (!entry) throw notFound(kind, name);
     return entry;
   }
@@ -711,6 +737,9 @@ class PendingSession {
   }
   relayNotification(serverName: string, notification: Notification): void {
     this.session?.relayNotification(serverName, notification);
+  }
+  serversChanged(): void {
+    this.session?.serversChanged();
   }
   linkClosed(serverName: string): void {
     this.session?.linkClosed(serverName);

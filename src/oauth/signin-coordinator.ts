@@ -100,7 +100,7 @@ export class SignInCoordinator {
         references: this.#options.references,
         redirectUrl: this.#options.redirectUrl,
         onSignedOut: (name) => this.#signedOut(name),
-        awaitSignIn: (name) => this.awaitSignIn(name),
+        awaitSignIn: (name, options) => this.awaitSignIn(name, options),
       });
       this.#providers.set(server, provider);
     }

@@ -71,7 +71,7 @@ export interface VaultOAuthProviderOptions {
   /** The stored tokens were found invalid and deleted (the user must sign in again). */
   onSignedOut?: (server: string) => void;
   /** Runs (or joins) the user's sign-in; the supervisor calls it when a session connect meets 401. */
-  awaitSignIn?: (server: string) => Promise<void>;
+  awaitSignIn?: (server: string, options?: { clientName?: string }) => Promise<void>;
 }
 
 /** What the interactive view reports to the coordinator running it. */
@@ -118,10 +118,10 @@ export class VaultOAuthProvider implements OAuthClientProvider {
    * Called by the supervisor when a client session's connect met "needs sign-in": resolves once
    * the user signed in (or a refresh was enough), so the connect can be tried again.
    */
-  async awaitSignIn(): Promise<void> {
+  async awaitSignIn(options: { clientName?: string } = {}): Promise<void> {
     if (!this.#options.awaitSignIn)
       throw new AirlockError('UPSTREAM_NEEDS_SIGNIN', `server ${quote(this.server)} needs sign-in`);
-    await this.#options.awaitSignIn(this.server);
+    await this.#options.awaitSignIn(this.server, options);
   }
 
   get recordName(): string {

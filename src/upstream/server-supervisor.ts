@@ -35,6 +35,18 @@ export async function listAllTools(link: UpstreamLink): Promise<Tool[]> {
   return tools;
 }
 
+/** How often a listing may ask the user to sign in to a server in the background. */
+export const SIGN_IN_NUDGE_MS = 10 * 60_000;
+
+export interface SessionConnectOptions {
+  /** Wait for the user's sign-in when the server needs one (tool calls); false for listings. */
+  waitForSignIn?: boolean;
+  /** The client whose request needs the sign-in: named in the consent. */
+  clientName?: string;
+  /** After a background sign-in completes (e.g. to tell the client its lists changed). */
+  onSignedIn?: () => void;
+}
+
 /**
  * Owns one configured upstream server: keeps a monitoring connection open to know its state
  * (restarting it with backoff when it dies), and hands out per-client-session connections,
@@ -51,6 +63,7 @@ export class ServerSupervisor {
   private restartTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private starting: Promise<void> | undefined;
+  private lastNudge = 0;
 
   constructor(options: SupervisorOptions) {
     this.options = options;
@@ -176,11 +189,15 @@ export class ServerSupervisor {
   }
 
   /** A connection for one client session, with that session's capabilities and handlers. */
-  async connectForSession(capabilities: ClientCapabilities, handlers: UpstreamHandlers): Promise<UpstreamLink> {
+  async connectForSession(
+    capabilities: ClientCapabilities,
+    handlers: UpstreamHandlers,
+    options: SessionConnectOptions = {},
+  ): Promise<UpstreamLink> {
     // Declared first: a connect that fails closes its client, whose onClose runs before assignment.
     let link!: UpstreamLink;
     // eslint-disable-next-line prefer-const
-    link = await this.withSignIn(() =>
+    link = await this.withSignIn(options, () =>
       connectUpstream({
         name: this.name,
         config: this.config,
@@ -207,22 +224,41 @@ export class ServerSupervisor {
       throw new Error('server removed');
     }
     this.sessionLinks.add(link);
+    // Signed in (or never needed to): a later need for sign-in may ask in the background again.
+    this.lastNudge = 0;
     if (this.current.state !== 'connected' && !this.monitor) void this.start();
     return link;
   }
 
   /**
-   * A client session's connect that meets "needs sign-in" waits once for the user's sign-in,
-   * when the auth provider can run one (`awaitSignIn`, see src/oauth/), then tries again.
+   * A client session's connect that meets "needs sign-in" waits once for the user's sign-in, when
+   * the auth provider can run one (`awaitSignIn`, see src/oauth/), then tries again. A listing
+   * must not hang on a person: with `waitForSignIn: false` the sign-in is asked for in the
+   * background (at most once per SIGN_IN_NUDGE_MS) and the connect fails at once.
    */
-  private async withSignIn(connect: () => Promise<UpstreamLink>): Promise<UpstreamLink> {
+  private async withSignIn(
+    options: SessionConnectOptions,
+    connect: () => Promise<UpstreamLink>,
+  ): Promise<UpstreamLink> {
     try {
       return await connect();
     } catch (error) {
-      const provider = this.options.authProvider as { awaitSignIn?: () => Promise<void> } | undefined;
+      const provider = this.options.authProvider as
+        { awaitSignIn?: (options?: { clientName?: string }) => Promise<void> } | undefined;
       if (!(error instanceof NeedsSignInError) || typeof provider?.awaitSignIn !== 'function') throw error;
       this.setState('needs-sign-in', 'sign in to use this server');
-      await provider.awaitSignIn();
+      const signIn = () => provider.awaitSignIn!(options.clientName ? { clientName: options.clientName } : {});
+      if (options.waitForSignIn === false) {
+        if (Date.now() - this.lastNudge > SIGN_IN_NUDGE_MS) {
+          this.lastNudge = Date.now();
+          signIn().then(
+            () => options.onSignedIn?.(),
+            () => {},
+          );
+        }
+        throw error;
+      }
+      await signIn();
       return connect();
     }
   }

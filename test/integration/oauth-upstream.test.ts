@@ -283,4 +283,20 @@ describe('upstream OAuth sign-in through the gateway', { skip: chromiumSkipReaso
       15_000,
     );
   });
+
+  test('a listing does not wait for a person: it answers at once and asks to sign in in the background', async () => {
+    assert.equal(await serverState('protected'), 'needs-sign-in');
+    const started = Date.now();
+    const listed = await client.client.listTools(undefined, { timeout: 15_000 });
+    assert.ok(
+      !listed.tools.some((tool) => tool.name.startsWith('protected__')),
+      `a server that needs sign-in lists nothing (answered in ${Date.now() - started} ms)`,
+    );
+    const consent = await waitForConsent('upstream-signin', 'protected');
+    const changedBefore = client.toolListChanged;
+    assert.match(await approveAndLogIn(consent), /Signed in to protected/);
+    await until(() => client.toolListChanged > changedBefore, 'tools/list_changed once signed in', 15_000);
+    const again = await client.client.listTools();
+    assert.ok(again.tools.some((tool) => tool.name === 'protected__whoami'));
+  });
 });
