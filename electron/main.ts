@@ -18,7 +18,6 @@ import { ConsentWindows } from './consent-windows.ts';
 import { DashboardWindow } from './dashboard-window.ts';
 import { createDesktopUrlOpener } from './desktop-url-opener.ts';
 import { openDesktopVault, type InsecureChoice } from './desktop-vault.ts';
-import { GatewayPause } from './gateway-pause.ts';
 import { hardenApp, hardenSession } from './hardening.ts';
 import { registerConsentIpc } from './ipc/consent-ipc.ts';
 import { EVENT_CHANNEL } from './ipc/channels.ts';
@@ -97,7 +96,7 @@ async function main(): Promise<void> {
     (options) => (Notification.isSupported() ? new Notification(options) : undefined),
     (id) => consentWindows.show(id),
   );
-  const pause = new GatewayPause(airlock.gateway);
+  const pause = airlock.gateway;
   const loginItems = createLoginItems({
     platform: process.platform,
     app,

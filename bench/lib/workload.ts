@@ -12,6 +12,8 @@ import { BIN, VAULT_ENV, cpuMs } from './processes.ts';
 export interface Session {
   call(): Promise<void>;
   close(): Promise<void>;
+  /** A process this session spawned (the `airlock stdio` bridge), whose CPU counts toward the call. */
+  pid?: number;
 }
 
 export interface Target {
@@ -21,11 +23,18 @@ export interface Target {
   open(): Promise<Session>;
 }
 
-async function connect(transport: Transport, tool: string, terminate?: () => Promise<void>): Promise<Session> {
+async function connect(
+  transport: Transport,
+  tool: string,
+  terminate?: () => Promise<void>,
+  pid?: () => number | null,
+): Promise<Session> {
   const client = new Client({ name: 'airlock-bench', version: '1.0.0' });
   await client.connect(transport);
   const args = { text: 'hello' };
+  const child = pid?.();
   return {
+    ...(child ? { pid: child } : {}),
     call: async () => {
       const result = await client.callTool({ name: tool, arguments: args });
       if (result.isError) throw new Error(`tool ${tool} failed: ${JSON.stringify(result.content)}`);
@@ -63,9 +72,20 @@ export function stdioBridgeTarget(label: string, home: string, client: string, t
         env: { ...(process.env as Record<string, string>), ...VAULT_ENV },
         stderr: 'ignore',
       });
-      return connect(transport, tool);
+      return connect(transport, tool, undefined, () => transport.pid);
     },
   };
+}
+
+/** What a worker process needs to rebuild a target (bench/lib/figure-worker.ts): plain JSON. */
+export type TargetSpec =
+  | { label: string; kind: 'http'; url: string; tool: string; key?: string }
+  | { label: string; kind: 'stdio'; home: string; client: string; tool: string };
+
+export function targetFromSpec(spec: TargetSpec): Target {
+  return spec.kind === 'http'
+    ? httpTarget(spec.label, spec.url, spec.tool, spec.key)
+    : stdioBridgeTarget(spec.label, spec.home, spec.client, spec.tool);
 }
 
 export interface LatencyResult {
@@ -114,16 +134,36 @@ export interface ThroughputResult {
   cpuMsPerCall?: Record<string, number>;
 }
 
+/** Every session calling back to back until `end` (a performance.now() time); counts calls and errors. */
+async function callUntil(opened: Session[], end: number): Promise<{ calls: number; errors: number }> {
+  let calls = 0;
+  let errors = 0;
+  await Promise.all(
+    opened.map(async (s) => {
+      while (performance.now() < end) {
+        try {
+          await s.call();
+          calls++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { calls, errors };
+}
+
 /**
- * `sessions` sessions each calling back to back for `durationMs` (after a short warm-up of each);
- * counts the calls completed within the window.
+ * `sessions` sessions each calling back to back for `durationMs`, after all of them have done so for
+ * `warmupMs` (time rather than a call count, so a freshly started client process is JIT-warm at every session
+ * count); counts the calls completed within the window.
  */
 export async function measureThroughput(
   target: Target,
   sessions: number,
   durationMs: number,
   watch: Record<string, number> = {},
-  warmupCalls = 20,
+  warmupMs = 500,
 ): Promise<ThroughputResult> {
   const opened: Session[] = [];
   // Opening 64 sessions at once is itself a load; open in small batches so the window measures calls.
@@ -131,29 +171,13 @@ export async function measureThroughput(
     opened.push(...(await Promise.all(Array.from({ length: Math.min(8, sessions - i) }, () => target.open()))));
   }
   try {
-    await Promise.all(
-      opened.map(async (s) => {
-        for (let i = 0; i < warmupCalls; i++) await s.call();
-      }),
-    );
-    let calls = 0;
-    let errors = 0;
+    await callUntil(opened, performance.now() + warmupMs);
+    const bridges = opened.flatMap((s, i) => (s.pid ? [[`bridge${i || ''}`, s.pid] as const] : []));
+    watch = { ...watch, ...Object.fromEntries(bridges) };
     const cpuBefore = Object.fromEntries(Object.entries(watch).map(([name, pid]) => [name, cpuMs(pid) ?? NaN]));
     const clientBefore = process.cpuUsage();
     const started = performance.now();
-    const end = started + durationMs;
-    await Promise.all(
-      opened.map(async (s) => {
-        while (performance.now() < end) {
-          try {
-            await s.call();
-            calls++;
-          } catch {
-            errors++;
-          }
-        }
-      }),
-    );
+    const { calls, errors } = await callUntil(opened, started + durationMs);
     const seconds = (performance.now() - started) / 1000;
     const client = process.cpuUsage(clientBefore);
     const cpuMsPerCall: Record<string, number> = { client: (client.user + client.system) / 1000 / calls };

@@ -14,6 +14,7 @@ export function gatewayStatus(gateway: Gateway) {
     vaultBackend: gateway.vault.backend,
     configError: gateway.configError() ?? null,
     sessions: gateway.sessions.size,
+    paused: gateway.paused,
     servers: gateway.registry.states(),
   };
 }
@@ -33,6 +34,16 @@ export function createAdminRouter(gateway: Gateway, isUiSession?: (req: express.
 
   router.post('/reload', async (_req, res) => {
     await gateway.reload();
+    res.json(gatewayStatus(gateway));
+  });
+
+  router.post('/pause', async (req, res) => {
+    const paused: unknown = req.body?.paused;
+    if (typeof paused !== 'boolean') {
+      res.status(400).json({ error: 'invalid_request', error_description: 'body must be {"paused": true|false}' });
+      return;
+    }
+    await gateway.setPaused(paused);
     res.json(gatewayStatus(gateway));
   });
 

@@ -74,6 +74,9 @@ export interface Gateway {
   config(): AirlockConfig;
   configError(): string | undefined;
   addAuthenticator(authenticator: ClientAuthenticator): void;
+  /** "Pause gateway": upstream servers stopped, MCP requests answered 503, until resumed. */
+  readonly paused: boolean;
+  setPaused(paused: boolean): Promise<void>;
   /** Re-reads config.json and the vault (the CLI calls this after it changed them). */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -242,6 +245,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     config: () => config,
     configError: () => configError,
     addAuthenticator,
+    get paused() {
+      return paused;
+    },
+    setPaused,
     reload,
     close,
   };
@@ -257,7 +264,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     await vault.reload();
     await clientKeys.refresh();
-    await registry.apply(config.mcpServers);
+    // While paused the new config is kept, and applied on resume.
+    if (!paused) await registry.apply(config.mcpServers);
+  }
+
+  let paused = false;
+  async function setPaused(value: boolean): Promise<void> {
+    if (value === paused) return;
+    paused = value;
+    audit.write({ type: value ? 'gateway-paused' : 'gateway-resumed' });
+    if (value) {
+      await Promise.all(sessions.list().map((session) => session.close()));
+      await registry.stopAll();
+    } else {
+      await reload();
+    }
   }
 
   const adminRouter = createAdminRouter(gateway, (req) => uiSessionCheck(req));
@@ -345,6 +366,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     if (route) {
+      if (paused) {
+        sendJsonRpcError(res, 503, -32000, 'Airlock is paused; resume it from the tray or the dashboard', {
+          'retry-after': '30',
+        });
+        return;
+      }
       let grant: ClientGrant | undefined;
       if (local) grant = await localGrant(req);
       else grant = authenticate(bearer(req));
