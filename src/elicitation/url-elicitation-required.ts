@@ -19,7 +19,7 @@ import { AirlockError, quote } from '../errors.ts';
 import type { InterceptContext } from '../gateway/client-session.ts';
 import { connectionKey, type CompletionWait } from './completion-tracker.ts';
 import { auditBase, type ElicitationDeps } from './elicitation-deps.ts';
-import { parseUrlElicitation, type UrlElicitation } from './url-elicitation.ts';
+import { parseUrlElicitation, requestUrlConsent, type UrlElicitation } from './url-elicitation.ts';
 
 /** More than this many elicitations in one error is not a sign-in, it is a flood. */
 export const MAX_ELICITATIONS_PER_ERROR = 8;
@@ -149,15 +149,9 @@ async function satisfyOne(
   const local = new AbortController();
   let consent;
   try {
-    consent = deps.broker.request({
-      kind: 'url-elicitation',
-      server: ctx.server,
-      message: elicitation.message,
-      url: elicitation.url,
-      serverUrl: deps.serverUrl(ctx.server),
-      needsDone: true,
-      ...(deps.consentTimeoutMs === undefined ? {} : { timeoutMs: deps.consentTimeoutMs }),
+    consent = requestUrlConsent(deps, ctx, elicitation, {
       signal: AbortSignal.any([signal, local.signal]),
+      needsDone: true,
     });
   } catch (error) {
     if (error instanceof AirlockError && error.code === 'URL_REFUSED') return 'url-refused';

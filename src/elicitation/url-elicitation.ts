@@ -45,6 +45,29 @@ export function elicitActionFor(outcome: ConsentOutcome): ElicitResult['action']
 }
 
 /**
+ * The consent to open one elicitation's URL, shown as the requesting server's. `needsDone` lets
+ * the user say the step is already done (the -32042 flow). Throws URL_REFUSED for a URL that can
+ * never be opened.
+ */
+export function requestUrlConsent(
+  deps: ElicitationDeps,
+  ctx: InterceptContext,
+  elicitation: UrlElicitation,
+  options: { signal: AbortSignal; needsDone?: boolean },
+) {
+  return deps.broker.request({
+    kind: 'url-elicitation',
+    server: ctx.server,
+    message: elicitation.message,
+    url: elicitation.url,
+    serverUrl: deps.serverUrl(ctx.server),
+    ...(options.needsDone ? { needsDone: true } : {}),
+    ...(deps.consentTimeoutMs === undefined ? {} : { timeoutMs: deps.consentTimeoutMs }),
+    signal: options.signal,
+  });
+}
+
+/**
  * Asks the user about one URL elicitation and answers the upstream.
  * @throws McpError InvalidParams for malformed params or a URL that can never be opened.
  */
@@ -60,15 +83,7 @@ export async function askUrlElicitation(
   }
   let consent;
   try {
-    consent = deps.broker.request({
-      kind: 'url-elicitation',
-      server: ctx.server,
-      message: elicitation.message,
-      url: elicitation.url,
-      serverUrl: deps.serverUrl(ctx.server),
-      ...(deps.consentTimeoutMs === undefined ? {} : { timeoutMs: deps.consentTimeoutMs }),
-      signal,
-    });
+    consent = requestUrlConsent(deps, ctx, elicitation, { signal });
   } catch (error) {
     if (error instanceof AirlockError && error.code === 'URL_REFUSED') {
       deps.audit({ ...auditBase(ctx), mode: 'url', action: 'decline', reason: 'url-refused' });
