@@ -91,7 +91,9 @@ export class ServerSupervisor {
   }
 
   private setState(state: ServerStateName, reason?: string, tools?: string[]): void {
-    const next = this.makeState(state, reason, tools);
+    // A reason is shown and logged: an error text may carry a resolved URL or header value.
+    const safeReason = reason && this.options.redactor ? this.options.redactor.redact(reason) : reason;
+    const next = this.makeState(state, safeReason, tools);
     next.restarts = this.current.restarts;
     const changed =
       next.state !== this.current.state ||

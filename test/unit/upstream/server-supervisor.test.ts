@@ -110,3 +110,29 @@ describe('UpstreamRegistry', { timeout: 30_000 }, () => {
     }
   });
 });
+
+describe('ServerSupervisor error reasons', { timeout: 30_000 }, () => {
+  test('a reason never shows a vault value, even when the error text carries it', async () => {
+    const { Redactor } = await import('../../../src/secrets/redactor.ts');
+    const redactor = new Redactor();
+    const secret = 'SECRETVALUE-in-a-path-1234';
+    redactor.setValues([['tok', secret]]);
+    const supervisor = new ServerSupervisor({
+      name: 'leaky',
+      // The spawn error names the command, which here holds the secret (as a resolved ${secret:} would).
+      config: { command: `/nonexistent/${secret}`, args: [] },
+      references,
+      redactor,
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+    });
+    await supervisor.start();
+    try {
+      assert.equal(supervisor.state.state, 'error');
+      assert.ok(supervisor.state.reason, 'the error has a reason');
+      assert.ok(!supervisor.state.reason!.includes(secret), supervisor.state.reason);
+      assert.match(supervisor.state.reason!, /\[redacted:tok\]/);
+    } finally {
+      await supervisor.stop();
+    }
+  });
+});
