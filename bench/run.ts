@@ -6,8 +6,13 @@
  * runs one client workload (real SDK clients, one session per worker, `echo` tool) against the upstream
  * directly, the gateway's `/mcp/echo`, its `/mcp` (`echo__echo`) and `airlock stdio`.
  *
+ * Fairness between targets: every target is warmed up once before anything is measured; then each figure is
+ * measured in rounds, each run in a fresh client process, the target order changing from round to round
+ * (balanced so every target follows every other equally often), and
+ * reported as the median with the range of its per-round ratio to direct (bench/lib/rounds.ts).
+ *
  *   --json      print machine-readable results instead of the table
- *   --quick     CI smoke: fewer calls, shorter windows (< 40 s)
+ *   --quick     CI smoke: 2 rounds, fewer calls, shorter windows (< 60 s)
  *   --scale     also the 50-server / 200-session run (bench/lib/scale.ts)
  *   --save      write bench/results/latest.json and latest.md
  *   --profile D run the gateway with --cpu-prof into D during the load, and print its top self-time functions
@@ -25,14 +30,17 @@ import {
   waitAllConnected,
   type GatewayProcess,
 } from './lib/processes.ts';
-import { httpTarget, measureLatency, measureThroughput, stdioBridgeTarget, type Target } from './lib/workload.ts';
+import type { TargetSpec } from './lib/workload.ts';
+import type { Figure } from './lib/figure-worker.ts';
+import { median, runInWorker, runRounds, summarize } from './lib/rounds.ts';
 import {
   describeMachine,
   formatTable,
   mb,
+  orderCheck,
   type BenchResults,
+  type Spread,
   type TargetCheck,
-  type TargetFigures,
 } from './lib/report.ts';
 import { runScale } from './lib/scale.ts';
 import { summarizeProfile, formatProfileSummary } from './lib/cpu-profile.ts';
@@ -48,18 +56,41 @@ const quick = flag('--quick');
 const profileDir = option('--profile');
 
 const settings = quick
-  ? { latencyCalls: 300, warmupCalls: 50, throughputMs: 1_000, startupRuns: 3 }
-  : { latencyCalls: 2_000, warmupCalls: 200, throughputMs: 4_000, startupRuns: 5 };
+  ? {
+      rounds: 2,
+      latencyCalls: 300,
+      warmupCalls: 100,
+      throughputMs: 600,
+      throughputWarmupMs: 300,
+      targetWarmupMs: 600,
+      startupRuns: 3,
+    }
+  : {
+      rounds: 4,
+      latencyCalls: 600,
+      warmupCalls: 300,
+      throughputMs: 1_200,
+      throughputWarmupMs: 800,
+      targetWarmupMs: 1_500,
+      startupRuns: 5,
+    };
 const SESSION_COUNTS = [1, 16, 64];
+const FIGURES: Figure[] = [
+  { kind: 'latency', calls: settings.latencyCalls, warmupCalls: settings.warmupCalls },
+  ...SESSION_COUNTS.map((sessions): Figure => ({
+    kind: 'throughput',
+    sessions,
+    durationMs: settings.throughputMs,
+    warmupMs: settings.throughputWarmupMs,
+  })),
+];
+
+/** The bridge is one client process = one session; more bridges would measure process spawning. */
+const applies = (target: TargetSpec, figure: Figure) =>
+  target.kind !== 'stdio' || figure.kind === 'latency' || figure.sessions === 1;
 
 /** Progress goes to stderr, so `--json` output stays parseable. */
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function measureStartup(home: string, runs: number): Promise<number[]> {
   const out: number[] = [];
@@ -71,22 +102,29 @@ async function measureStartup(home: string, runs: number): Promise<number[]> {
   return out;
 }
 
-function checks(results: Omit<BenchResults, 'checks' | 'runSeconds'>): TargetCheck[] {
+/** `1.21x (median of 4 rounds; 1.10–1.30)` */
+function ratioValue(ratio: number, spread: Spread | undefined, rounds: number | undefined): string {
+  const s = spread ? `; ${spread[0].toFixed(2)}–${spread[1].toFixed(2)}` : '';
+  return `${ratio.toFixed(2)}x (median of ${rounds ?? 0} rounds${s})`;
+}
+
+function checks(results: Omit<BenchResults, 'checks' | 'runSeconds' | 'runs'>): TargetCheck[] {
   const one = results.targets['gateway /mcp/echo'];
   const p50 = one?.latency?.p50Ratio ?? NaN;
-  const t16 = one?.throughput.find((t) => t.sessions === 16)?.ratio ?? NaN;
+  const t16 = one?.throughput.find((t) => t.sessions === 16);
+  const t16Ratio = t16?.ratio ?? NaN;
   return [
     {
       name: 'sequential p50 latency, /mcp/SERVER vs direct',
       goal: '<= 1.35x',
-      value: `${p50.toFixed(2)}x`,
+      value: ratioValue(p50, one?.latency?.p50RatioRange, one?.latency?.rounds),
       met: p50 <= 1.35,
     },
     {
       name: 'throughput at 16 sessions, /mcp/SERVER vs direct',
       goal: '>= 0.75x',
-      value: `${t16.toFixed(2)}x`,
-      met: t16 >= 0.75,
+      value: ratioValue(t16Ratio, t16?.ratioRange, t16?.rounds),
+      met: t16Ratio >= 0.75,
     },
     { name: 'gateway RSS at idle', goal: '< 80 MB', value: `${results.rss.idleMB} MB`, met: results.rss.idleMB < 80 },
     {
@@ -118,49 +156,36 @@ async function main(): Promise<void> {
     const idle = rssBytes(gateway.pid) ?? NaN;
     const sampler = sampleRss(gateway.pid);
 
-    const targets: Target[] = [
-      httpTarget('direct', upstream.url, 'echo'),
-      httpTarget('gateway /mcp/echo', `${gateway.origin}/mcp/echo`, 'echo', key),
-      httpTarget('gateway /mcp', `${gateway.origin}/mcp`, 'echo__echo', key),
-      stdioBridgeTarget('airlock stdio', home, 'bench', 'echo__echo'),
+    const targets: TargetSpec[] = [
+      { label: 'direct', kind: 'http', url: upstream.url, tool: 'echo' },
+      { label: 'gateway /mcp/echo', kind: 'http', url: `${gateway.origin}/mcp/echo`, tool: 'echo', key },
+      { label: 'gateway /mcp', kind: 'http', url: `${gateway.origin}/mcp`, tool: 'echo__echo', key },
+      { label: 'airlock stdio', kind: 'stdio', home, client: 'bench', tool: 'echo__echo' },
     ];
-    const figures: Record<string, TargetFigures> = {};
-    for (const target of targets) figures[target.label] = { throughput: [] };
-
+    const watch = { gateway: gateway.pid, upstream: upstream.child.pid! };
+    // Warm every target once before measuring any: the gateway's JIT, its lazily loaded session module, and the
+    // upstream's JIT are then warm for whichever target comes first.
     for (const target of targets) {
-      log(`latency: ${target.label}`);
-      figures[target.label]!.latency = await measureLatency(target, settings.latencyCalls, settings.warmupCalls);
+      log(`warm-up: ${target.label}`);
+      const sessions = applies(target, { kind: 'throughput', sessions: 16, durationMs: 0, warmupMs: 0 }) ? 16 : 1;
+      const figure: Figure = { kind: 'throughput', sessions, durationMs: settings.targetWarmupMs, warmupMs: 0 };
+      await runInWorker({ target, figure, watch });
     }
-    for (const sessions of SESSION_COUNTS) {
-      for (const target of targets) {
-        // The bridge is one client process = one session; more bridges would measure process spawning.
-        if (target.label === 'airlock stdio' && sessions > 1) continue;
-        log(`throughput: ${target.label}, ${sessions} sessions`);
-        const watch = { gateway: gateway.pid, upstream: upstream.child.pid! };
-        figures[target.label]!.throughput.push(await measureThroughput(target, sessions, settings.throughputMs, watch));
-      }
-    }
+    const runs = await runRounds({ targets, figures: FIGURES, rounds: settings.rounds, watch, applies, log });
     const peak = sampler.stop();
-
-    const direct = figures.direct!;
-    for (const [label, fig] of Object.entries(figures)) {
-      if (label === 'direct') continue;
-      if (fig.latency && direct.latency) {
-        fig.latency.p50Ratio = fig.latency.p50Ms / direct.latency.p50Ms;
-        fig.latency.p99Ratio = fig.latency.p99Ms / direct.latency.p99Ms;
-      }
-      for (const t of fig.throughput) {
-        const base = direct.throughput.find((d) => d.sessions === t.sessions);
-        if (base) t.ratio = t.callsPerSecond / base.callsPerSecond;
-      }
-    }
+    const figures = summarize(
+      runs,
+      targets.map((t) => t.label),
+    );
     const partial = {
       machine,
       mode: quick ? ('quick' as const) : ('full' as const),
       settings,
       startup: { runsMs, medianMs: median(runsMs) },
       rss: { idleMB: mb(idle), peakMB: mb(peak) },
+      rounds: settings.rounds,
       targets: figures,
+      orderCheck: orderCheck(runs),
     };
     await gateway.stop();
     gateway = undefined;
@@ -171,6 +196,7 @@ async function main(): Promise<void> {
       ...partial,
       checks: checks(partial),
       ...(scale ? { scale } : {}),
+      runs,
       runSeconds: Math.round((performance.now() - began) / 100) / 10,
     };
 
@@ -188,7 +214,7 @@ async function main(): Promise<void> {
 
 function describeLine(r: BenchResults): string {
   const m = r.machine;
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform} ${m.kernel}, node ${m.node}, ${m.date} (${r.mode} run, ${r.runSeconds} s)`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform} ${m.kernel}, node ${m.node}, ${m.date} (${r.mode} run, ${r.rounds} rounds, ${r.runSeconds} s)`;
 }
 
 function save(results: BenchResults, table: string): void {

@@ -6,8 +6,10 @@
  * prints one line of JSON (FigureOutput) on stdout and exits. Each figure starts from a fresh client process
  * so no target inherits the bench client's heap, JIT state or sockets from the target measured before it.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { rssBytes } from './processes.ts';
-import { mb } from './mb.ts';
+import { mb } from './report.ts';
 import {
   measureLatency,
   measureThroughput,
@@ -49,18 +51,21 @@ export async function runFigure(request: FigureRequest): Promise<FigureOutput> {
   return out;
 }
 
-const raw = process.argv[2];
-if (!raw) {
-  process.stderr.write("usage: node bench/lib/figure-worker.ts '<FigureRequest JSON>'\n");
-  process.exit(2);
+function main(raw: string | undefined): void {
+  if (!raw) {
+    process.stderr.write("usage: node bench/lib/figure-worker.ts '<FigureRequest JSON>'\n");
+    process.exit(2);
+  }
+  runFigure(JSON.parse(raw) as FigureRequest).then(
+    (out) => {
+      process.stdout.write(`${JSON.stringify(out)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }
-runFigure(JSON.parse(raw) as FigureRequest).then(
-  (out) => {
-    process.stdout.write(`${JSON.stringify(out)}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main(process.argv[2]);

@@ -1,6 +1,7 @@
 /** Shapes of the benchmark results, the machine description, and the printed table. */
 import os from 'node:os';
 import fs from 'node:fs';
+import type { RunRecord } from './rounds.ts';
 import type { LatencyResult, ThroughputResult } from './workload.ts';
 
 export interface Machine {
@@ -33,9 +34,42 @@ export function describeMachine(): Machine {
   };
 }
 
+/** [min, max] over the rounds. */
+export type Spread = [number, number];
+
+/**
+ * Medians over the rounds; ratios are the median of the per-round ratios to direct (same round), with their
+ * range over the rounds.
+ */
 export interface TargetFigures {
-  latency?: LatencyResult & { p50Ratio?: number; p99Ratio?: number };
-  throughput: (ThroughputResult & { ratio?: number })[];
+  latency?: LatencyResult & {
+    rounds: number;
+    p50MsRange: Spread;
+    p50Ratio?: number;
+    p50RatioRange?: Spread;
+    p99Ratio?: number;
+    p99RatioRange?: Spread;
+  };
+  throughput: (ThroughputResult & {
+    rounds: number;
+    callsPerSecondRange: Spread;
+    ratio?: number;
+    ratioRange?: Spread;
+  })[];
+}
+
+/**
+ * Does measuring a gateway target right after the direct run still cost it (the old bench's artefact)? Each
+ * gateway run's slowdown against direct (latency p50 ratio, 1 / throughput ratio) is divided by the median
+ * slowdown of the same target and figure over all rounds, so figures with large and small ratios weigh alike.
+ */
+export interface OrderCheck {
+  /** Median relative slowdown of the runs right after a direct run (1 = no order effect). */
+  afterDirect: number;
+  /** The same for the runs after any other target. */
+  elsewhere: number;
+  afterDirectRuns: number;
+  elsewhereRuns: number;
 }
 
 export interface TargetCheck {
@@ -72,19 +106,67 @@ export interface ScaleResults {
 export interface BenchResults {
   machine: Machine;
   mode: 'full' | 'quick';
-  settings: { latencyCalls: number; warmupCalls: number; throughputMs: number; startupRuns: number };
+  settings: {
+    rounds: number;
+    latencyCalls: number;
+    warmupCalls: number;
+    throughputMs: number;
+    throughputWarmupMs: number;
+    targetWarmupMs: number;
+    startupRuns: number;
+  };
+  /** Each figure was measured this many times per target, in a changing (Williams-balanced) target order, one worker process each. */
+  rounds: number;
   startup: { runsMs: number[]; medianMs: number };
   rss: { idleMB: number; peakMB: number };
   /** Keyed by target label: direct, gateway /mcp/echo, gateway /mcp, airlock stdio. */
   targets: Record<string, TargetFigures>;
+  orderCheck: OrderCheck;
   checks: TargetCheck[];
   scale?: ScaleResults;
+  /** Every worker run (round, slot, the target before it, raw figures, RSS of gateway/upstream after it). */
+  runs: RunRecord[];
   runSeconds: number;
+}
+
+export function orderCheck(runs: RunRecord[]): OrderCheck {
+  const slowdown = (r: RunRecord): number => {
+    const base = runs.find((d) => d.target === 'direct' && d.figure === r.figure && d.round === r.round);
+    if (r.latency && base?.latency) return r.latency.p50Ms / base.latency.p50Ms;
+    if (r.throughput && base?.throughput) return base.throughput.callsPerSecond / r.throughput.callsPerSecond;
+    return NaN;
+  };
+  const gateway = runs.filter((r) => r.target !== 'direct');
+  const typical = new Map<string, number>();
+  for (const r of gateway) {
+    const key = `${r.target}|${r.figure}`;
+    if (!typical.has(key))
+      typical.set(key, medianOf(gateway.filter((g) => `${g.target}|${g.figure}` === key).map(slowdown)));
+  }
+  const relative = (r: RunRecord) => slowdown(r) / typical.get(`${r.target}|${r.figure}`)!;
+  const after = gateway.filter((r) => r.after === 'direct').map(relative);
+  const elsewhere = gateway.filter((r) => r.after !== 'direct').map(relative);
+  return {
+    afterDirect: medianOf(after),
+    elsewhere: medianOf(elsewhere),
+    afterDirectRuns: after.length,
+    elsewhereRuns: elsewhere.length,
+  };
+}
+
+function medianOf(values: number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (!sorted.length) return NaN;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 const fmt = (n: number | undefined, digits = 2): string =>
   n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
+/** `1.15x (1.08–1.22)`: the median ratio and its range over the rounds. */
+export const ratioCell = (ratio: number | undefined, spread: Spread | undefined): string =>
+  ratio === undefined ? '-' : `${fmt(ratio)}x${spread ? ` (${fmt(spread[0])}–${fmt(spread[1])})` : ''}`;
 
 /** A Markdown table: one row per figure, one column pair (value, ratio to direct) per target. */
 export function formatTable(results: BenchResults): string {
@@ -98,7 +180,8 @@ export function formatTable(results: BenchResults): string {
       fmt(results.targets.direct?.latency?.[key], 3),
       ...gatewayLabels.flatMap((l) => {
         const lat = results.targets[l]?.latency;
-        return [fmt(lat?.[key], 3), lat?.[ratioKey] === undefined ? '-' : `${fmt(lat[ratioKey])}x`];
+        const spread = ratioKey === 'p50Ratio' ? lat?.p50RatioRange : lat?.p99RatioRange;
+        return [fmt(lat?.[key], 3), ratioCell(lat?.[ratioKey], spread)];
       }),
     ]);
   };
@@ -114,19 +197,31 @@ export function formatTable(results: BenchResults): string {
       fmt(of('direct')?.callsPerSecond, 0),
       ...gatewayLabels.flatMap((l) => {
         const t = of(l);
-        return [fmt(t?.callsPerSecond, 0), t?.ratio === undefined ? '-' : `${fmt(t.ratio)}x`];
+        return [fmt(t?.callsPerSecond, 0), ratioCell(t?.ratio, t?.ratioRange)];
       }),
     ]);
   }
+  const intro = [
+    `Each figure: the median of ${results.rounds} rounds, each run in a fresh client process, the order of the targets`,
+    'changing from round to round so that each follows each other equally often. A ratio is the median of the',
+    'per-round ratios to the direct run of the same round, with its range (min–max) over the rounds in brackets.',
+    '',
+  ];
   const lines = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
+  const o = results.orderCheck;
+  const order = [
+    '',
+    `Order check: gateway runs measured right after a direct run were ${fmt(o.afterDirect)}x as slow as their target's`,
+    `typical run (median of ${o.afterDirectRuns}), the others ${fmt(o.elsewhere)}x (median of ${o.elsewhereRuns}); 1.00 = no order effect.`,
+  ];
   const cpu = [
     '',
-    '| CPU ms per call, 16 sessions (1 for stdio) | client (bench) | gateway | upstream |',
-    '| --- | --- | --- | --- |',
+    '| CPU ms per call, 16 sessions (1 for stdio), median | client (bench) | stdio bridge | gateway | upstream |',
+    '| --- | --- | --- | --- | --- |',
     ...labels.map((l) => {
       const runs = results.targets[l]!.throughput;
       const c = (runs.find((t) => t.sessions === 16) ?? runs[0])?.cpuMsPerCall ?? {};
-      return `| ${l} | ${fmt(c.client, 3)} | ${l === 'direct' ? '-' : fmt(c.gateway, 3)} | ${fmt(c.upstream, 3)} |`;
+      return `| ${l} | ${fmt(c.client, 3)} | ${fmt(c.bridge, 3)} | ${l === 'direct' ? '-' : fmt(c.gateway, 3)} | ${fmt(c.upstream, 3)} |`;
     }),
   ];
   const gateway = [
@@ -143,7 +238,7 @@ export function formatTable(results: BenchResults): string {
     '| --- | --- | --- | --- |',
     ...results.checks.map((c) => `| ${c.name} | ${c.goal} | ${c.value} | ${c.met ? 'yes' : '**no**'} |`),
   ];
-  const out = [...lines, ...cpu, ...gateway, ...checks];
+  const out = [...intro, ...lines, ...order, ...cpu, ...gateway, ...checks];
   if (results.scale) out.push('', ...formatScale(results.scale));
   return out.join('\n');
 }

@@ -165,6 +165,18 @@ async function connectWith(
     pid: transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined,
     close: async () => {
       notifyClosed();
+      // Tell a Streamable HTTP server its session is over (the spec's DELETE), without waiting
+      // long on a server that no longer answers.
+      if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          transport.terminateSession().catch(() => {}),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, 2000);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
       await client.close().catch(() => {});
     },
   };
