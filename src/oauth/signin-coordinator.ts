@@ -291,6 +291,9 @@ export class SignInCoordinator {
   }
 
   #withSignIn(ctx: InterceptContext, run: () => Promise<Result>, signal: AbortSignal): Promise<Result> {
+    // A server with no OAuth provider never signs in; skipping the async context for it spares
+    // every call the cost of Node's promise hooks.
+    if (!this.#providers.has(ctx.server)) return run();
     return oauthCallContext.run({ client: ctx.client.name, server: ctx.server }, async (): Promise<Result> => {
       for (let signIns = 0; ; signIns++) {
         try {
