@@ -10,12 +10,11 @@
  * summary (the last stdout line) and fails a scenario whose client did not complete its calls,
  * unless the scenario expects the client to fail.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ConformanceCheck } from './conformance.ts';
+import { runConformanceCli, type ConformanceCheck } from './conformance.ts';
 import type { AuthClientSummary } from '../conformance/auth-client.ts';
 
 export const CONFORMANCE_CLI = fileURLToPath(
@@ -50,7 +49,7 @@ export interface AuthConformanceOptions {
 
 /** Client auth scenario names the installed CLI knows for a spec version (`conformance list --client`). */
 export async function listClientAuthScenarios(specVersion = '2025-11-25'): Promise<string[]> {
-  const { stdout, code } = await runCli(['list', '--client', '--spec-version', specVersion], 30_000);
+  const { stdout, code } = await runConformanceCli(['list', '--client', '--spec-version', specVersion], 30_000);
   if (code !== 0) throw new Error(`conformance list failed (${code})`);
   return [...stdout.matchAll(/^\s+- (auth\/\S+)/gm)].map((m) => m[1]!);
 }
@@ -66,7 +65,7 @@ export async function runClientAuthConformance(opts: AuthConformanceOptions = {}
     const command = `${process.execPath} ${AUTH_CLIENT_SCRIPT}`;
     const args = ['client', '--command', command, '--suite', 'auth', '--spec-version', specVersion, '-o', outDir];
     args.push('--timeout', String(opts.clientTimeoutMs ?? 30_000));
-    const run = await runCli(args, deadline - Date.now());
+    const run = await runConformanceCli(args, deadline - Date.now());
     const found = await readResults(outDir);
     return expected.map((scenario) => {
       const result = found.get(scenario);
@@ -145,44 +144,4 @@ function lastSummary(stdout: string): AuthClientSummary | undefined {
   } catch {
     return undefined;
   }
-}
-
-function runCli(
-  args: string[],
-  timeoutMs: number,
-): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CONFORMANCE_CLI, ...args], {
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so a timeout also ends the client scripts it started.
-      detached: true,
-    });
-    const killGroup = () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        killGroup();
-      },
-      Math.max(1, timeoutMs),
-    );
-    process.once('exit', killGroup);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      process.off('exit', killGroup);
-      resolve({ code, stdout, stderr, timedOut });
-    });
-  });
 }

@@ -56,7 +56,7 @@ export interface ConformanceOptions {
 
 /** Scenario names the installed CLI knows for a spec version (`conformance list --server`). */
 export async function listServerScenarios(specVersion = '2025-11-25'): Promise<string[]> {
-  const { stdout, code } = await runCli(['list', '--server', '--spec-version', specVersion], 30_000);
+  const { stdout, code } = await runConformanceCli(['list', '--server', '--spec-version', specVersion], 30_000);
   if (code !== 0) throw new Error(`conformance list failed (${code})`);
   return [...stdout.matchAll(/^\s+- (\S+)/gm)].map((m) => m[1]!);
 }
@@ -72,7 +72,7 @@ export async function runServerConformance(url: string, opts: ConformanceOptions
   try {
     if (opts.scenarios) {
       for (const scenario of opts.scenarios) {
-        const run = await runCli(
+        const run = await runConformanceCli(
           ['server', '--url', target, '--scenario', scenario, '-o', outDir],
           deadline - Date.now(),
         );
@@ -81,7 +81,7 @@ export async function runServerConformance(url: string, opts: ConformanceOptions
       }
     } else {
       const args = ['server', '--url', target, '--suite', 'all', '--spec-version', specVersion, '-o', outDir];
-      const run = await runCli(args, deadline - Date.now());
+      const run = await runConformanceCli(args, deadline - Date.now());
       logs.push(run.stdout + run.stderr);
     }
     const found = await readResults(outDir);
@@ -124,7 +124,11 @@ async function readResults(outDir: string): Promise<Map<string, ConformanceCheck
   return results;
 }
 
-function runCli(
+/**
+ * Runs the conformance CLI, bounded in time. It runs in its own process group, so a timeout (or
+ * this process exiting) also ends any client scripts it started.
+ */
+export function runConformanceCli(
   args: string[],
   timeoutMs: number,
 ): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
@@ -132,7 +136,15 @@ function runCli(
     const child = spawn(process.execPath, [CONFORMANCE_CLI, ...args], {
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -141,16 +153,15 @@ function runCli(
     const timer = setTimeout(
       () => {
         timedOut = true;
-        child.kill('SIGKILL');
+        killGroup();
       },
       Math.max(1, timeoutMs),
     );
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
+    process.once('exit', killGroup);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
-      process.off('exit', killOnExit);
+      process.off('exit', killGroup);
       resolve({ code, stdout, stderr, timedOut });
     });
   });
