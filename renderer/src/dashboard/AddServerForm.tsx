@@ -3,6 +3,7 @@ import type { AddServerInput, AirlockApi } from '../api/airlock-api.ts';
 import { formatCommandLine, parseArgLines, parseEnvLines } from '../model/command-line.ts';
 import { ErrorText } from './Section.tsx';
 import { useAction } from './use-resource.ts';
+import { TextField } from '../components/TextField.tsx';
 
 const NAME = /^[a-z0-9-]{1,32}$/;
 
@@ -51,45 +52,36 @@ export function AddServerForm({ api, onDone }: { api: AirlockApi; onDone: () => 
           Local command (stdio)
         </label>
       </div>
-      <div className="form-row">
-        <label htmlFor="server-name">Name</label>
-        <input
-          id="server-name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          placeholder="github"
-          autoComplete="off"
-          aria-invalid={name !== '' && !nameOk}
-        />
-        <p className="help">Lowercase letters, digits and dashes. Tools appear as NAME__tool.</p>
-      </div>
+      <TextField
+        id="server-name"
+        label="Name"
+        value={name}
+        onChange={setName}
+        placeholder="github"
+        invalid={name !== '' && !nameOk}
+        help="Lowercase letters, digits and dashes. Tools appear as NAME__tool."
+      />
       {kind === 'remote' ? (
-        <div className="form-row">
-          <label htmlFor="server-url">URL</label>
-          <input
-            id="server-url"
-            value={url}
-            onChange={(e) => setUrl(e.target.value)}
-            placeholder="https://mcp.example.com/mcp"
-            autoComplete="off"
-          />
-          <p className="help">If the server needs a sign-in, Airlock asks you before opening your browser.</p>
-        </div>
+        <TextField
+          id="server-url"
+          label="URL"
+          value={url}
+          onChange={setUrl}
+          placeholder="https://mcp.example.com/mcp"
+          help="If the server needs a sign-in, Airlock asks you before opening your browser."
+        />
       ) : (
         <>
-          <div className="form-row">
-            <label htmlFor="server-command">Command</label>
-            <input
-              id="server-command"
-              value={command}
-              onChange={(e) => {
-                setCommand(e.target.value);
-                setTrusted(false);
-              }}
-              placeholder="npx"
-              autoComplete="off"
-            />
-          </div>
+          <TextField
+            id="server-command"
+            label="Command"
+            value={command}
+            onChange={(value) => {
+              setCommand(value);
+              setTrusted(false);
+            }}
+            placeholder="npx"
+          />
           <div className="form-row">
             <label htmlFor="server-args">Arguments, one per line</label>
             <textarea

@@ -3,6 +3,7 @@ import type { AirlockApi, ClientView, NewClientView } from '../api/airlock-api.t
 import { NewClientPanel } from './NewClientPanel.tsx';
 import { ErrorText, Section, formatDate } from './Section.tsx';
 import { useAction, useResource } from './use-resource.ts';
+import { TextField } from '../components/TextField.tsx';
 
 const KIND_LABELS: Record<ClientView['kind'], string> = {
   key: 'static key',
@@ -158,17 +159,14 @@ function AddClientForm({
       <p className="help">
         Creates a key for an app that cannot sign in by itself, with ready-to-paste settings for it.
       </p>
-      <div className="form-row">
-        <label htmlFor="client-name">Name</label>
-        <input
-          id="client-name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          placeholder="cursor-laptop"
-          autoComplete="off"
-          aria-invalid={name !== '' && !nameOk}
-        />
-      </div>
+      <TextField
+        id="client-name"
+        label="Name"
+        value={name}
+        onChange={setName}
+        placeholder="cursor-laptop"
+        invalid={name !== '' && !nameOk}
+      />
       <fieldset className="server-choices">
         <legend>Servers it may use</legend>
         <label className="checkbox">

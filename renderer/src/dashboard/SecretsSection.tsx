@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { AirlockApi, SecretView } from '../api/airlock-api.ts';
 import { ErrorText, Section, formatDate } from './Section.tsx';
 import { useAction, useResource } from './use-resource.ts';
+import { TextField } from '../components/TextField.tsx';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -45,17 +46,14 @@ function SecretForm({ api, onSaved, fixedName }: { api: AirlockApi; onSaved: () 
   return (
     <div className="secret-form" data-testid={fixedName ? 'secret-replace-form' : 'secret-form'}>
       {fixedName === undefined && (
-        <div className="form-row">
-          <label htmlFor={`${idBase}-name`}>Name</label>
-          <input
-            id={`${idBase}-name`}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            placeholder="github-token"
-            autoComplete="off"
-            aria-invalid={name !== '' && !nameOk}
-          />
-        </div>
+        <TextField
+          id={`${idBase}-name`}
+          label="Name"
+          value={name}
+          onChange={setName}
+          placeholder="github-token"
+          invalid={name !== '' && !nameOk}
+        />
       )}
       <div className="form-row">
         <label htmlFor={`${idBase}-value`}>{fixedName ? 'New value' : 'Value'}</label>
