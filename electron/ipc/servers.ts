@@ -2,11 +2,10 @@
  * Dashboard IPC: gateway status and upstream servers. Adding or removing a server edits
  * config.json exactly as `airlock server add/remove` does, then reloads the gateway.
  */
-import { AirlockError, describeError, quote } from '../../src/errors.ts';
+import { AirlockError, describeError } from '../../src/errors.ts';
 import { gatewayStatus } from '../../src/admin/admin-router.ts';
-import { updateConfig } from '../../src/config/config-store.ts';
 import type { ServerConfig } from '../../src/config/schema.ts';
-import { findLiteralSecret } from '../../src/secrets/literal-secrets.ts';
+import { addServerEntry, removeServerEntry } from '../../src/config/server-entries.ts';
 import type { ServerState } from '../../src/upstream/server-state.ts';
 import type { AddServerInput, ServerView, StatusView } from '../../renderer/src/api/airlock-api.ts';
 import { expectAddServerInput, expectName, expectNoArgs } from './arg-guards.ts';
@@ -41,22 +40,10 @@ export function statusView(core: DesktopCore): StatusView {
   };
 }
 
-/** As the CLI: a literal secret would end up in config.json. Point at the vault instead. */
-function refuseLiteralSecrets(kind: string, pairs: Record<string, string>): void {
-  const key = findLiteralSecret(pairs);
-  if (key === undefined) return;
-  throw new AirlockError(
-    'LITERAL_SECRET',
-    `${kind} ${quote(key)} looks like a secret. Store it as a secret and use \${secret:NAME} instead.`,
-  );
-}
-
 export function serverEntry(input: AddServerInput): ServerConfig {
   if ('url' in input) {
-    refuseLiteralSecrets('Header', input.headers ?? {});
     return { url: input.url, ...(input.headers ? { headers: input.headers } : {}) } as ServerConfig;
   }
-  refuseLiteralSecrets('Environment variable', input.env ?? {});
   return { command: input.command, args: input.args, ...(input.env ? { env: input.env } : {}) } as ServerConfig;
 }
 
@@ -77,21 +64,14 @@ export function registerServerHandlers(register: RegisterHandler, core: DesktopC
     expectNoArgs(rest);
     const server = expectAddServerInput(input);
     const entry = serverEntry(server);
-    updateConfig(gateway().paths.config, (config) => {
-      if (config.mcpServers[server.name])
-        throw new AirlockError('SERVER_EXISTS', `server ${quote(server.name)} already exists`);
-      config.mcpServers[server.name] = entry;
-    });
+    addServerEntry(gateway().paths.config, server.name, entry);
     await gateway().reload();
   });
 
   register(DASHBOARD_CHANNELS.removeServer, async ([name, ...rest]) => {
     expectNoArgs(rest);
     const server = expectName(name, 'server name');
-    updateConfig(gateway().paths.config, (config) => {
-      if (!config.mcpServers[server]) throw new AirlockError('SERVER_UNKNOWN', `no server named ${quote(server)}`);
-      delete config.mcpServers[server];
-    });
+    removeServerEntry(gateway().paths.config, server);
     await gateway().reload();
   });
 

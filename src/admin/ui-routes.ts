@@ -1,12 +1,11 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { AirlockError, describeError, isAirlockError, quote } from '../errors.ts';
-import { updateConfig } from '../config/config-store.ts';
 import { nameSchema, serverSchema, type ServerConfig } from '../config/schema.ts';
 import { configSnippets, type BridgeCommand } from '../clients/config-snippets.ts';
 import type { ConsentBroker } from '../consent/consent-broker.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import { findLiteralSecret } from '../secrets/literal-secrets.ts';
+import { addServerEntry, removeServerEntry } from '../config/server-entries.ts';
 
 /** As `airlock secret set` accepts them, and as `${secret:NAME}` can refer to them. */
 const SECRET_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -42,6 +41,7 @@ class RouteError extends Error {
 }
 
 const STATUS_BY_CODE: Record<string, number> = {
+  LITERAL_SECRET: 400,
   SERVER_EXISTS: 409,
   CLIENT_EXISTS: 409,
   SERVER_UNKNOWN: 404,
@@ -80,17 +80,6 @@ function param(req: Request, key: string, pattern: RegExp): string {
   return value;
 }
 
-/** The CLI's rule: a literal credential in config.json is refused; it belongs in the vault. */
-function refuseLiteralSecrets(kind: string, pairs: Record<string, string> | undefined): void {
-  const key = findLiteralSecret(pairs);
-  if (key === undefined) return;
-  throw new RouteError(
-    400,
-    'LITERAL_SECRET',
-    `${kind} ${quote(key)} looks like a secret. Store it under Secrets and use \${secret:NAME} instead.`,
-  );
-}
-
 /**
  * `/api/` routes the dashboard needs beyond the CLI's: adding and removing servers and clients,
  * writing secrets (never reading them), and `GET /events`, a server-sent event stream that says
@@ -103,18 +92,11 @@ export function addUiRoutes(router: Router, gateway: Gateway, options: UiRoutesO
       const body = parseBody(addServerBody, req.body);
       let entry: ServerConfig;
       if ('url' in body) {
-        refuseLiteralSecrets('header', body.headers);
         entry = serverSchema.parse({ url: body.url, ...(body.headers ? { headers: body.headers } : {}) });
       } else {
-        refuseLiteralSecrets('environment variable', body.env);
         entry = serverSchema.parse({ command: body.command, args: body.args, ...(body.env ? { env: body.env } : {}) });
       }
-      updateConfig(gateway.paths.config, (config) => {
-        if (config.mcpServers[body.name]) {
-          throw new AirlockError('SERVER_EXISTS', `a server named ${quote(body.name)} already exists`);
-        }
-        config.mcpServers[body.name] = entry;
-      });
+      addServerEntry(gateway.paths.config, body.name, entry);
       await gateway.reload();
       res.status(201).json(gateway.registry.get(body.name)?.state ?? { name: body.name, state: 'starting', tools: [] });
     }),
@@ -124,10 +106,7 @@ export function addUiRoutes(router: Router, gateway: Gateway, options: UiRoutesO
     '/servers/:name',
     route(async (req, res) => {
       const name = param(req, 'name', /^[a-z0-9-]{1,32}$/);
-      updateConfig(gateway.paths.config, (config) => {
-        if (!config.mcpServers[name]) throw new AirlockError('SERVER_UNKNOWN', `no server named ${quote(name)}`);
-        delete config.mcpServers[name];
-      });
+      removeServerEntry(gateway.paths.config, name);
       await gateway.reload();
       res.json({ name, removed: true });
     }),

@@ -1,23 +1,12 @@
 import type { Command } from 'commander';
-import { AirlockError, quote } from '../../errors.ts';
-import { readConfig, updateConfig } from '../../config/config-store.ts';
+import { readConfig } from '../../config/config-store.ts';
 import type { ServerConfig } from '../../config/schema.ts';
-import { findLiteralSecret } from '../../secrets/literal-secrets.ts';
+import { addServerEntry, removeServerEntry } from '../../config/server-entries.ts';
 import { cliPaths, print, type GlobalOptions } from '../cli-context.ts';
 import { adminRequest, findGateway, notifyGateway } from '../admin-client.ts';
 import { collectPair, parseName } from '../cli-parsers.ts';
 import { formatServerLine } from './status.ts';
 import type { ServerState } from '../../upstream/server-state.ts';
-
-/** A literal secret on the command line would sit in shell history and in config.json. */
-function refuseLiteralSecrets(kind: string, pairs: Record<string, string>): void {
-  const key = findLiteralSecret(pairs);
-  if (key === undefined) return;
-  throw new AirlockError(
-    'LITERAL_SECRET',
-    `${kind} ${quote(key)} looks like a secret. Store it with \`airlock secret set NAME\` (value on stdin) and use \${secret:NAME} instead.`,
-  );
-}
 
 export function registerServer(program: Command): void {
   const server = program.command('server').description('upstream MCP servers');
@@ -61,7 +50,6 @@ export function registerServer(program: Command): void {
         let entry: ServerConfig;
         if (options.url) {
           if (options.env || options.cwd) command.error('--env and --cwd are for stdio servers', { exitCode: 2 });
-          refuseLiteralSecrets('header', options.header ?? {});
           if (options.transport && options.transport !== 'streamable-http' && options.transport !== 'sse')
             command.error('--transport must be streamable-http or sse', { exitCode: 2 });
           entry = {
@@ -72,7 +60,6 @@ export function registerServer(program: Command): void {
         } else {
           if (options.header || options.transport)
             command.error('--header and --transport are for remote servers', { exitCode: 2 });
-          refuseLiteralSecrets('environment variable', options.env ?? {});
           entry = {
             command: commandLine[0]!,
             args: commandLine.slice(1),
@@ -81,10 +68,9 @@ export function registerServer(program: Command): void {
           };
         }
         const paths = cliPaths(globals);
-        updateConfig(paths.config, (config) => {
-          if (config.mcpServers[name] && !options.replace)
-            throw new AirlockError('SERVER_EXISTS', `server ${quote(name)} already exists (use --replace)`);
-          config.mcpServers[name] = entry;
+        addServerEntry(paths.config, name, entry, {
+          ...(options.replace ? { replace: true } : {}),
+          existsHint: ' (use --replace)',
         });
         const live = await notifyGateway(paths);
         print(
@@ -125,10 +111,7 @@ export function registerServer(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const paths = cliPaths(globals);
-      updateConfig(paths.config, (config) => {
-        if (!config.mcpServers[name]) throw new AirlockError('SERVER_UNKNOWN', `no server named ${quote(name)}`);
-        delete config.mcpServers[name];
-      });
+      removeServerEntry(paths.config, name);
       await notifyGateway(paths);
       print(globals.json, { name, removed: true }, () => `Removed server ${name}`);
     });
