@@ -1,5 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import {
   CallToolResultSchema,
@@ -43,6 +43,15 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { AIRLOCK_VERSION } from '../version.ts';
 import { buildNameTable, type NamedEntry } from './tool-names.ts';
 import { BoundedEventStore } from './event-store.ts';
+import { serveWebExchange } from './web-exchange.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * A POST's answer that comes within this time leaves as one JSON body; a slower one streams (SSE).
+ * Long enough for a local or nearby server's answer, short enough that a slow call's stream, and
+ * the priming event that lets the client resume it, start without a noticeable wait.
+ */
+const QUICK_ANSWER_MS = 200;
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 // Zod schemas from the SDK, used to validate what upstreams answer before it reaches a client.
@@ -145,6 +154,23 @@ async function listAll<T>(link: UpstreamLink, method: string, key: string, signa
   return items;
 }
 
+/**
+ * The SDK rejects a result that does not match its method's schema with the validator's raw issue
+ * list; the client gets one readable line instead. Issue paths are the upstream's keys: quoted.
+ */
+function invalidResultError(error: unknown, server: string, method: string): McpError | undefined {
+  const issues = (error as { issues?: unknown } | null)?.issues;
+  if (!(error instanceof Error) || !Array.isArray(issues) || issues.length === 0) return undefined;
+  const described = (issues as { path?: unknown[]; message?: unknown }[]).slice(0, 3).map((issue) => {
+    const path = (issue.path ?? []).map((key) => quote(String(key), 40)).join('.');
+    return `${path || 'result'}: ${typeof issue.message === 'string' ? issue.message : 'invalid'}`;
+  });
+  return new McpError(
+    ErrorCode.InternalError,
+    `Server ${quote(server)} sent an invalid ${method} result (${described.join('; ')})`,
+  );
+}
+
 function notFound(kind: string, name: unknown): McpError {
   return new McpError(ErrorCode.InvalidParams, `Unknown ${kind}: ${quote(name)}`);
 }
@@ -158,7 +184,7 @@ export class ClientSession {
   readonly grant: ClientGrant;
   readonly route: SessionRoute;
   readonly server: Server;
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: WebStandardStreamableHTTPServerTransport;
   readonly createdAt = Date.now();
   lastSeen = Date.now();
   private readonly options: ClientSessionOptions;
@@ -184,7 +210,7 @@ export class ClientSession {
     this.grant = options.grant;
     this.route = options.route;
     this.server = new Server(info, { capabilities, ...(instructions ? { instructions } : {}) });
-    this.transport = new StreamableHTTPServerTransport({
+    this.transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       eventStore: new BoundedEventStore(),
       // The gateway's HTTP layer enforces its own body limit before the transport sees a byte.
@@ -229,6 +255,11 @@ export class ClientSession {
 
   get sessionId(): string | undefined {
     return this.transport.sessionId;
+  }
+
+  /** Serves one HTTP request of this session (POST, GET stream, DELETE). */
+  serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    return serveWebExchange(this.transport, req, res, body, { quickAnswerMs: QUICK_ANSWER_MS });
   }
 
   private static connectLink(
@@ -372,7 +403,8 @@ export class ClientSession {
         : await call();
       if (method === 'tools/call') this.auditCall(serverName, params, started, result.isError ? 'tool-error' : 'ok');
       return result;
-    } catch (error) {
+    } catch (caught) {
+      const error = invalidResultError(caught, serverName, method) ?? caught;
       if (method === 'tools/call')
         this.auditCall(serverName, params, started, extra.signal.aborted ? 'cancelled' : 'error', error);
       throw error;

@@ -21,6 +21,7 @@ import { writeFileAtomicSync } from '../util/atomic-write.ts';
 import { AIRLOCK_VERSION } from '../version.ts';
 import { SessionManager } from './session-manager.ts';
 import type { SessionInterceptors, SessionRoute } from './client-session.ts';
+import { pathnameOf, routeOf } from './request-path.ts';
 import {
   BodyTooLargeError,
   checkHostAndOrigin,
@@ -87,14 +88,6 @@ function bearer(req: IncomingMessage): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
-}
-
-function routeOf(pathname: string): SessionRoute | undefined | 'bad' {
-  if (pathname === '/mcp' || pathname === '/mcp/') return { kind: 'all' };
-  const match = /^\/mcp\/([^/]+)\/?$/.exec(pathname);
-  if (!match) return undefined;
-  const server = decodeURIComponent(match[1]!);
-  return NAME_PATTERN.test(server) ? { kind: 'one', server } : 'bad';
 }
 
 function listen(server: http.Server, target: number | string, host?: string): Promise<void> {
@@ -348,7 +341,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse, local: boolean): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const pathname = pathnameOf(req.url);
     if (!local) {
       const refusal = checkHostAndOrigin(req, boundPort);
       if (refusal) {
@@ -356,11 +349,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
     }
-    if (url.pathname === '/healthz') {
+    if (pathname === '/healthz') {
       sendJson(res, 200, { ok: true });
       return;
     }
-    const route = routeOf(url.pathname);
+    const route = routeOf(pathname);
     if (route === 'bad') {
       sendJsonRpcError(res, 404, -32601, 'Unknown server');
       return;
@@ -376,9 +369,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (local) grant = await localGrant(req);
       else grant = authenticate(bearer(req));
       // An OAuth access token works only at the endpoint it was issued for (RFC 8707 audience).
-      if (grant?.audience !== undefined && !audienceAllowsPath(grant.audience, url.pathname)) grant = undefined;
+      if (grant?.audience !== undefined && !audienceAllowsPath(grant.audience, pathname)) grant = undefined;
       if (!grant) {
-        unauthorized(res, url.pathname, Boolean(bearer(req)));
+        unauthorized(res, pathname, Boolean(bearer(req)));
         return;
       }
       await handleMcp(req, res, route, grant);

@@ -108,7 +108,7 @@ export class SessionManager {
         return;
       }
       session.lastSeen = Date.now();
-      await session.transport.handleRequest(req, res, body);
+      await session.serve(req, res, body);
       return;
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
@@ -155,7 +155,7 @@ export class SessionManager {
       this.opening--;
     }
     await session.server.connect(session.transport);
-    await session.transport.handleRequest(req, res, body);
+    await session.serve(req, res, body);
     const id = session.sessionId;
     if (id) {
       this.sessions.set(id, session);

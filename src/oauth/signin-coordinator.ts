@@ -290,22 +290,39 @@ export class SignInCoordinator {
     };
   }
 
-  #withSignIn(ctx: InterceptContext, run: () => Promise<Result>, signal: AbortSignal): Promise<Result> {
-    // A server with no OAuth provider never signs in; skipping the async context for it spares
-    // every call the cost of Node's promise hooks.
-    if (!this.#providers.has(ctx.server)) return run();
+  async #withSignIn(ctx: InterceptContext, run: () => Promise<Result>, signal: AbortSignal): Promise<Result> {
+    const provider = this.#providers.get(ctx.server);
+    // A server with no OAuth provider never signs in; one that holds no tokens cannot refresh or be
+    // revoked during the call, so its first attempt needs no call context either. Node's promise
+    // hooks, which the async context turns on for the whole process, are then never paid for by
+    // servers that do not use OAuth.
+    if (!provider) return run();
+    let failed: { error: unknown } | undefined;
+    if (!provider.mayHoldTokens) {
+      try {
+        return await run();
+      } catch (error) {
+        if (!isAuthFailure(error) || signal.aborted) throw error;
+        failed = { error };
+      }
+    }
     return oauthCallContext.run({ client: ctx.client.name, server: ctx.server }, async (): Promise<Result> => {
       for (let signIns = 0; ; signIns++) {
-        try {
-          return await run();
-        } catch (error) {
-          const provider = this.#providers.get(ctx.server);
-          if (!isAuthFailure(error) || !provider || signal.aborted || signIns >= MAX_SIGNINS_PER_CALL) throw error;
-          // After a sign-in, only a demand for more scope than was just granted is worth asking
-          // the user again; the same refusal again means another sign-in would not help.
-          if (signIns > 0 && !provider.stepUpPending) throw error;
-          await this.awaitSignIn(ctx.server, { clientName: ctx.client.name });
+        if (!failed) {
+          try {
+            return await run();
+          } catch (error) {
+            failed = { error };
+          }
         }
+        const { error } = failed;
+        failed = undefined;
+        const current = this.#providers.get(ctx.server);
+        if (!isAuthFailure(error) || !current || signal.aborted || signIns >= MAX_SIGNINS_PER_CALL) throw error;
+        // After a sign-in, only a demand for more scope than was just granted is worth asking
+        // the user again; the same refusal again means another sign-in would not help.
+        if (signIns > 0 && !current.stepUpPending) throw error;
+        await this.awaitSignIn(ctx.server, { clientName: ctx.client.name });
       }
     });
   }

@@ -104,6 +104,8 @@ export class VaultOAuthProvider implements OAuthClientProvider {
   #recovered = false;
   /** The access token this object last read or wrote, to tell an outside logout from its own changes. */
   #knownToken: string | undefined;
+  /** Whether the vault held tokens for this server at the last look; undefined before the first. */
+  #holdsTokens: boolean | undefined;
 
   constructor(options: VaultOAuthProviderOptions) {
     this.#options = options;
@@ -169,13 +171,24 @@ export class VaultOAuthProvider implements OAuthClientProvider {
     const url = await this.serverUrl();
     const stored = await readJson<ServerOAuthRecord>(this.#options.vault, this.recordName);
     // Tokens belong to one resource: a server whose URL changed starts over.
-    return stored && stored.resource === url ? stored : { resource: url };
+    const record = stored && stored.resource === url ? stored : { resource: url };
+    this.#holdsTokens = Boolean(record.tokens);
+    return record;
+  }
+
+  /**
+   * False only when the vault was seen to hold no tokens for this server (the SDK reads them before
+   * every request): then no refresh can happen, and nothing can be revoked, during a call.
+   */
+  get mayHoldTokens(): boolean {
+    return this.#holdsTokens !== false;
   }
 
   async #update(change: (record: ServerOAuthRecord) => void): Promise<void> {
     const record = await this.#record();
     change(record);
     this.#knownToken = record.tokens?.access_token;
+    this.#holdsTokens = Boolean(record.tokens);
     await writeJson(this.#options.vault, this.recordName, record);
   }
 

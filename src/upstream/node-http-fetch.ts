@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
+import { readSseAnswer, type SseAnswer } from './sse-answer.ts';
 
 type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -72,6 +73,14 @@ function send(url: URL, init: RequestInit | undefined, body: string | Buffer | u
       const status = res.statusCode ?? 502;
       const noBody = status === 204 || status === 304 || method === 'HEAD';
       if (noBody) res.resume();
+      const requestId = status === 200 && isEventStream(res) ? singleRequestId(method, body) : undefined;
+      if (requestId !== undefined) {
+        readSseAnswer(res, requestId).then(
+          (answer) => resolve(answerResponse(res, answer)),
+          (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
+        );
+        return;
+      }
       resolve(
         new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
           status,
@@ -84,12 +93,46 @@ function send(url: URL, init: RequestInit | undefined, body: string | Buffer | u
   });
 }
 
+function isEventStream(res: http.IncomingMessage): boolean {
+  return (res.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream');
+}
+
+/** Larger bodies are not worth parsing here just to learn the id. */
+const MAX_PEEK_BYTES = 256 * 1024;
+
+/** The id of the one JSON-RPC request a POST carries, if that is what it carries. */
+function singleRequestId(method: string, body: string | Buffer | undefined): string | number | undefined {
+  if (method !== 'POST' || body === undefined || body.length > MAX_PEEK_BYTES) return undefined;
+  try {
+    const message = JSON.parse(body.toString()) as unknown;
+    if (typeof message !== 'object' || message === null || Array.isArray(message) || !('method' in message)) {
+      return undefined;
+    }
+    const id = (message as { id?: unknown }).id;
+    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Response the SDK client gets for an SSE answer: the answer as JSON, or the stream as it came. */
+function answerResponse(res: http.IncomingMessage, answer: SseAnswer): Response {
+  const init = { status: res.statusCode ?? 200, statusText: res.statusMessage ?? '' };
+  if (answer.kind === 'stream') return new Response(answer.body, { ...init, headers: responseHeaders(res) });
+  // Of a 200's headers the SDK client reads the session id and the content type.
+  const session = res.headers['mcp-session-id'];
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (typeof session === 'string') headers['mcp-session-id'] = session;
+  return new Response(answer.json, { ...init, headers });
+}
+
 /**
  * A `fetch` for plain-HTTP upstreams over `node:http` with a keep-alive pool: per call it costs
  * the gateway much less CPU than the global (undici) fetch, which showed up as the largest single
  * item in the gateway's profile. Anything it does not need to handle fast (https, request bodies
  * other than text or bytes, redirects to follow) goes to `fallback`, the global fetch.
- * Response bodies are streamed, so SSE works.
+ * Response bodies are streamed, so SSE works; an SSE answer that is only the response to the one
+ * request sent comes back as a JSON body (see readSseAnswer).
  */
 export function nodeHttpFetch(fallback: FetchLike = fetch): FetchLike {
   return async (input, init) => {

@@ -107,6 +107,16 @@ for (const transport of ['stdio', 'http'] as const) {
       await assertGatewayServesOthers(gw, `${server} malformed`);
     });
 
+    test('a result that is not a CallToolResult: the caller gets an error saying so', async () => {
+      const outcome = await callHostile(server, 'bad_result', 10_000);
+      assert.ok(outcome.error instanceof McpError, `an MCP error, not ${String(outcome.result ?? outcome.error)}`);
+      assert.match(
+        outcome.error.message,
+        /sent an invalid tools\/call result \("content": Invalid input: expected array/,
+      );
+      await assertGatewayServesOthers(gw, `${server} bad result`);
+    });
+
     test('responses for unknown request ids: ignored, the real answer arrives', async () => {
       const outcome = await callHostile(server, 'unknown_ids', 10_000);
       assert.ifError(outcome.error);

@@ -97,9 +97,13 @@ async function startFlakyProxy(target: string): Promise<{ url: string; drops(): 
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         const cut = req.method === 'POST' && dropped === 0 && upRes.headers['content-type'] === 'text/event-stream';
+        // Cut at the second progress event: by then the client has read the stream's start (the
+        // gateway sends the priming event together with the first message of a stream it held back).
+        let progressSeen = 0;
         upRes.on('data', (chunk: Buffer) => {
           res.write(chunk);
-          if (cut && dropped === 0 && chunk.toString().includes('notifications/progress')) {
+          if (chunk.toString().includes('notifications/progress')) progressSeen++;
+          if (cut && dropped === 0 && progressSeen === 2) {
             dropped++;
             upRes.destroy();
             res.destroy();
