@@ -150,6 +150,7 @@ async function main(): Promise<void> {
     gateway = await startGatewayProcess(home, {
       ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] } : {}),
     });
+    log(`gateway entry: ${gateway.entry}`);
     await waitAllConnected(gateway);
     // Let start-up garbage settle so "idle" means idle.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
       machine,
       mode: quick ? ('quick' as const) : ('full' as const),
       settings,
+      entry: gateway.entry,
       startup: { runsMs, medianMs: median(runsMs) },
       rss: { idleMB: mb(idle), peakMB: mb(peak) },
       rounds: settings.rounds,
@@ -214,7 +216,7 @@ async function main(): Promise<void> {
 
 function describeLine(r: BenchResults): string {
   const m = r.machine;
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform} ${m.kernel}, node ${m.node}, ${m.date} (${r.mode} run, ${r.rounds} rounds, ${r.runSeconds} s)`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform} ${m.kernel}, node ${m.node}, ${m.date} (${r.mode} run, ${r.rounds} rounds, ${r.runSeconds} s; gateway entry ${r.entry})`;
 }
 
 function save(results: BenchResults, table: string): void {

@@ -144,6 +144,8 @@ export interface GatewayProcess {
   origin: string;
   /** ms from spawn() to the first /healthz 200. */
   startupMs: number;
+  /** The module bin/airlock.js ran: the dist/cli bundle when it was fresh, else the TypeScript sources. */
+  entry: string;
   stderr(): string;
   stop(): Promise<void>;
 }
@@ -157,13 +159,17 @@ export async function startGatewayProcess(home: string, opts: { nodeArgs?: strin
   const started = performance.now();
   const child = track(
     spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', '--home', home, '--port', String(port)], {
-      env: { ...process.env, ...VAULT_ENV },
+      env: { ...process.env, ...VAULT_ENV, AIRLOCK_DEBUG_ENTRY: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
   let stderr = '';
   child.stdout!.resume();
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-8000)));
+  let head = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    if (head.length < 2000) head += s;
+    stderr = (stderr + s).slice(-8000);
+  });
   let exited = false;
   child.once('exit', () => (exited = true));
   const deadline = Date.now() + 30_000;
@@ -180,6 +186,7 @@ export async function startGatewayProcess(home: string, opts: { nodeArgs?: strin
     home,
     origin: `http://127.0.0.1:${port}`,
     startupMs,
+    entry: path.relative(ROOT, /^airlock: entry (.+)$/m.exec(head)?.[1] ?? BIN),
     stderr: () => stderr,
     stop: () => stopChild(child, 10_000),
   };

@@ -117,6 +117,8 @@ export interface BenchResults {
   };
   /** Each figure was measured this many times per target, in a changing (Williams-balanced) target order, one worker process each. */
   rounds: number;
+  /** What `airlock serve` ran (bin/airlock.js picks the dist/cli bundle when it is fresh). */
+  entry: string;
   startup: { runsMs: number[]; medianMs: number };
   rss: { idleMB: number; peakMB: number };
   /** Keyed by target label: direct, gateway /mcp/echo, gateway /mcp, airlock stdio. */

@@ -12,6 +12,7 @@ import { createElicitationInterceptors, type ElicitationOptions } from '../elici
 import { mountAuthServer } from '../auth-server/auth-server-routes.ts';
 import type { AirlockAuthServer, AuthServerOptions } from '../auth-server/airlock-auth-server.ts';
 import { createAirlockOAuth, type AirlockOAuth, type AirlockOAuthOptions } from '../oauth/airlock-oauth.ts';
+import { settleMemoryAfterStartup } from './settle-memory.ts';
 
 export interface AirlockOptions extends GatewayOptions {
   /** Opens approved URLs; default `$BROWSER` or the OS default browser. */
@@ -86,6 +87,7 @@ export async function startAirlock(options: AirlockOptions): Promise<Airlock> {
     },
   });
   await authServer!.ready;
+  const settle = settleMemoryAfterStartup(gateway.registry);
   return {
     gateway,
     consents,
@@ -93,6 +95,7 @@ export async function startAirlock(options: AirlockOptions): Promise<Airlock> {
     oauth,
     createUiLink: () => ui!.createUiLink(),
     close: async () => {
+      settle.cancel();
       consents.close();
       oauth.close();
       authServer?.close();

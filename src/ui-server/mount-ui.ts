@@ -6,7 +6,10 @@ import type { Gateway } from '../gateway/gateway.ts';
 import { UiSessions } from './ui-sessions.ts';
 import { setUiHeaders } from './ui-headers.ts';
 
-/** Where `npm run build:renderer` puts the UI. */
+/**
+ * Where `npm run build:renderer` puts the UI. This module runs from src/ui-server/ or from a chunk of
+ * the CLI bundle in dist/cli/ (scripts/build-cli.js): both two levels below the checkout.
+ */
 export const DIST_RENDERER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist-renderer');
 
 /** Header the UI's own fetches carry on writes: a cross-site form or image cannot set it. */

@@ -12,11 +12,17 @@ import { NAME_PATTERN } from '../../config/schema.ts';
 import { AuthServerStore } from '../../auth-server/auth-server-store.ts';
 
 const HERE = fileURLToPath(import.meta.url);
+const HERE_DIR = path.dirname(HERE);
 /**
- * The script clients launch for the stdio bridge: `bin/airlock.js` when running from source, or
- * this very file when the CLI runs as a single bundle (the desktop app ships one).
+ * The script clients launch for the stdio bridge: the checkout's `bin/airlock.js` when running from
+ * source (src/cli/commands/) or from the bundle that script runs (dist/cli/, scripts/build-cli.js);
+ * else this very file: the desktop app ships the CLI as a single bundle that runs itself.
  */
-export const BIN_SCRIPT = HERE.endsWith('.ts') ? path.resolve(path.dirname(HERE), '../../../bin/airlock.js') : HERE;
+export const BIN_SCRIPT = HERE.endsWith('.ts')
+  ? path.resolve(HERE_DIR, '../../../bin/airlock.js')
+  : path.basename(HERE_DIR) === 'cli' && path.basename(path.dirname(HERE_DIR)) === 'dist'
+    ? path.resolve(HERE_DIR, '../../bin/airlock.js')
+    : HERE;
 
 export function registerClient(program: Command): void {
   const client = program.command('client').description('MCP clients allowed to use the gateway');
