@@ -16,7 +16,8 @@ export interface KeyClientRecord {
 }
 
 export function hashKey(key: string): string {
-  return crypto.createHash('sha256').update(key).digest('hex');
+  // The one-shot form: this runs on every MCP request, and a Hash object per call showed in profiles.
+  return crypto.hash('sha256', key, 'hex');
 }
 
 function isRecord(value: unknown): value is KeyClientRecord {

@@ -35,6 +35,7 @@ export function readSseAnswer(res: IncomingMessage, requestId: string | number):
       res.off('data', onData);
       res.off('end', onEnd);
       res.off('error', onError);
+      res.off('close', onClose);
       resolve(answer);
     };
     const handOn = () => {
@@ -69,9 +70,13 @@ export function readSseAnswer(res: IncomingMessage, requestId: string | number):
     function onError(error: Error): void {
       if (!decided) decide({ kind: 'stream', body: replay(held, error) });
     }
+    function onClose(): void {
+      if (!decided) onError(new Error('the upstream closed the stream before answering'));
+    }
     res.on('data', onData);
     res.once('end', onEnd);
     res.once('error', onError);
+    res.once('close', onClose);
   });
 }
 
@@ -95,11 +100,19 @@ function discardRest(res: IncomingMessage): void {
 
 /** A stream that ended (or failed) before its first message: the bytes it had, then its end. */
 function replay(held: Buffer[], error?: Error): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (held.length > 0) controller.enqueue(Buffer.concat(held));
-      if (error) controller.error(error);
-      else controller.close();
+  // Erroring a web stream drops what is still queued in it, and the SDK client resumes a broken
+  // stream only if it saw the priming event: the error waits until the bytes have been read.
+  let pending = held.length > 0 ? Buffer.concat(held) : undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (pending) {
+          controller.enqueue(pending);
+          pending = undefined;
+        } else if (error) controller.error(error);
+        else controller.close();
+      },
     },
-  });
+    { highWaterMark: 0 },
+  );
 }
