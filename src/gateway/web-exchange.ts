@@ -37,14 +37,15 @@ export async function serveWebExchange(
   options: WebExchangeOptions,
 ): Promise<void> {
   const response = await handler.handleRequest(toWebRequest(req), { parsedBody });
-  const headers = headerRecord(response.headers);
   if (!response.body) {
-    res.writeHead(response.status, headers).end();
+    res.writeHead(response.status, headerRecord(response.headers)).end();
     return;
   }
-  if (!headers['content-type']?.startsWith('text/event-stream')) {
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
     const bytes = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status, { ...headers, 'content-length': String(bytes.length) }).end(bytes);
+    res
+      .writeHead(response.status, { ...headerRecord(response.headers), 'content-length': String(bytes.length) })
+      .end(bytes);
     return;
   }
   const reader = response.body.getReader();
@@ -60,16 +61,18 @@ export async function serveWebExchange(
     : { chunks: [], pending: undefined };
   if ('answer' in held) {
     finished = true;
+    // Of the stream's headers only the session id applies to a JSON body (every header is parsed
+    // by the client on every call).
     const jsonHeaders: Record<string, string> = {
-      ...headers,
       'content-type': 'application/json',
       'content-length': String(held.answer.length),
     };
-    delete jsonHeaders['cache-control'];
+    const session = response.headers.get('mcp-session-id');
+    if (session) jsonHeaders['mcp-session-id'] = session;
     res.writeHead(response.status, jsonHeaders).end(held.answer);
     return;
   }
-  res.writeHead(response.status, headers);
+  res.writeHead(response.status, headerRecord(response.headers));
   if (held.chunks.length > 0) res.write(Buffer.concat(held.chunks));
   else res.flushHeaders();
   try {
@@ -171,13 +174,25 @@ const TRANSPORT_HEADERS = [
   'last-event-id',
 ] as const;
 
+/**
+ * The request as the transport sees it. Not a full `Request`: constructing one (URL parsing, a
+ * second copy of the headers, body machinery) cost more per call than the rest of this adapter,
+ * and the transport (SDK 1.32.2, pinned) reads only `method`, `url`, `headers.get()` and
+ * `headers.entries()`, and `json()` when it has no parsed body, which it always has here.
+ */
 function toWebRequest(req: IncomingMessage): Request {
   const headers = new Headers();
   for (const name of TRANSPORT_HEADERS) {
     const value = req.headers[name];
     if (typeof value === 'string') headers.set(name, value);
   }
-  return new Request(`http://127.0.0.1${req.url ?? '/'}`, { method: req.method ?? 'GET', headers });
+  const request = {
+    method: req.method ?? 'GET',
+    url: `http://127.0.0.1${req.url ?? '/'}`,
+    headers,
+    json: () => Promise.reject(new TypeError('the gateway passes the parsed body')),
+  };
+  return request as unknown as Request;
 }
 
 function headerRecord(headers: Headers): Record<string, string> {
