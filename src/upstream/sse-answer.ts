@@ -46,8 +46,9 @@ export function readSseAnswer(res: IncomingMessage, requestId: string | number):
     };
     const parser = createParser({
       onEvent: (event) => {
-        // The priming event (an id and empty data) only sets the resume point.
-        if (decided || event.data === '') return;
+        // The priming event (an id and empty data) only sets the resume point, and the SDK client
+        // reads only events without a type or of type `message`: others are skipped, as it would.
+        if (decided || event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
         if (isAnswerTo(event.data, requestId)) {
           decide({ kind: 'answer', json: event.data });
           discardRest(res);

@@ -123,6 +123,17 @@ describe('readSseAnswer through nodeHttpFetch', () => {
     assert.deepEqual(await bytes(mismatch), wire(script));
   });
 
+  test('events of another type are skipped as the SDK client skips them; the message after them is the answer', async () => {
+    const message = answer(8);
+    const url = route('typed-events', {
+      pieces: [PRIMING, `event: ping\ndata: ${JSON.stringify(answer(8, 'not this one'))}\n\n`, event(message)],
+      ending: 'end',
+    });
+    const response = await postJson(url, call(8));
+    assert.equal(response.headers.get('content-type'), 'application/json');
+    assert.equal(await response.text(), JSON.stringify(message));
+  });
+
   test('an answer split across TCP writes, mid-JSON and mid-UTF-8 character, still becomes JSON', async () => {
     const message = answer(8, 'héllo 🌍 wörld');
     const whole = Buffer.from(`${PRIMING}: keepalive\n\n${event(message)}`);
