@@ -263,7 +263,8 @@ function buildRequest(input: ConsentRequestInput, now: number, timeoutMs: number
       ? `${input.message.slice(0, MAX_CONSENT_MESSAGE_LENGTH)}…`
       : input.message;
   const request: ConsentRequest = {
-    id: randomBytes(16).toString('base64url'),
+    // Hex: people type these after `airlock approve`/`deny`, where an id starting with '-' (base64url) reads as an option.
+    id: randomBytes(16).toString('hex'),
     kind: input.kind,
     server: input.server,
     ...(input.clientName === undefined ? {} : { clientName: input.clientName }),

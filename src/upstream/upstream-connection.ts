@@ -142,9 +142,17 @@ async function connectWith(
 ): Promise<UpstreamLink> {
   const client = newClient(options);
   // The owner hears of the end once, whoever ended it: the server, or close() (a supervisor
-  // restarting the server after a secret changed must make its sessions reconnect).
+  // restarting the server after a secret changed must make its sessions reconnect). Only a
+  // connection that was made can end: a failed attempt closes its transport asynchronously, and
+  // that must not reach the owner, which by then may hold the connection the fallback made.
+  let connected = false;
+  let closedWhileConnecting = false;
   let closed = false;
   const notifyClosed = () => {
+    if (!connected) {
+      closedWhileConnecting = true;
+      return;
+    }
     if (closed) return;
     closed = true;
     options.handlers.onClose();
@@ -154,6 +162,8 @@ async function connectWith(
   // not fatal to the connection; the SDK reports them here.
   client.onerror = () => {};
   await client.connect(transport);
+  if (closedWhileConnecting) throw new Error('the server closed the connection during the handshake');
+  connected = true;
   if (transport instanceof StdioClientTransport) watchStdoutEnd(transport, client);
   return {
     name: options.name,

@@ -45,7 +45,8 @@ test('a request is listed with its inspected URL until answered; approving opens
     url: SIGNIN_URL,
     serverUrl: 'https://mcp.example.com/mcp',
   });
-  assert.match(request.id, /^[A-Za-z0-9_-]{22}$/);
+  // 128 random bits in hex: never starts with '-', so `airlock deny ID` cannot read it as an option.
+  assert.match(request.id, /^[0-9a-f]{32}$/);
   assert.equal(request.url, SIGNIN_URL);
   assert.equal(request.host, 'auth.example.com');
   assert.equal(request.message, 'Sign in to <b>Linear</b>', 'the untrusted message is kept verbatim');
