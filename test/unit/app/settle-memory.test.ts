@@ -17,12 +17,12 @@ class Servers extends EventEmitter {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('collects once, after the last server left starting and a quiet moment', async () => {
+test('collects (one pass here), after the last server left starting and a quiet moment', async () => {
   const servers = new Servers();
   servers.set('a', 'starting');
   servers.set('b', 'starting');
   let runs = 0;
-  settleMemoryAfterStartup(servers, { quietMs: 30, maxWaitMs: 5_000, collect: () => runs++ });
+  settleMemoryAfterStartup(servers, { quietMs: 30, maxWaitMs: 5_000, passes: 1, collect: () => runs++ });
   await sleep(60);
   assert.equal(runs, 0, 'not while servers are starting');
   servers.set('a', 'connected');
@@ -41,18 +41,46 @@ test('collects once, after the last server left starting and a quiet moment', as
 
 test('with no servers it collects after the quiet moment; a server that never settles waits for the deadline', async () => {
   let none = 0;
-  settleMemoryAfterStartup(new Servers(), { quietMs: 20, collect: () => none++ });
+  settleMemoryAfterStartup(new Servers(), { quietMs: 20, passes: 1, collect: () => none++ });
   await sleep(50);
   assert.equal(none, 1);
 
   const stuck = new Servers();
   stuck.set('slow', 'starting');
   let runs = 0;
-  settleMemoryAfterStartup(stuck, { quietMs: 10, maxWaitMs: 60, collect: () => runs++ });
+  settleMemoryAfterStartup(stuck, { quietMs: 10, maxWaitMs: 60, passes: 1, collect: () => runs++ });
   await sleep(30);
   assert.equal(runs, 0);
   await sleep(80);
   assert.equal(runs, 1, 'the deadline settles anyway');
+});
+
+test('by default four passes, each in its own turn of the event loop; cancel stops the rest', async () => {
+  // If the passes ran in one synchronous loop, what the previous pass queued could not run in between.
+  const queuedRanBefore: boolean[] = [];
+  let queuedRan = true;
+  settleMemoryAfterStartup(new Servers(), {
+    quietMs: 5,
+    collect: () => {
+      queuedRanBefore.push(queuedRan);
+      queuedRan = false;
+      setImmediate(() => (queuedRan = true));
+    },
+  });
+  await sleep(80);
+  assert.deepEqual(queuedRanBefore, [true, true, true, true]);
+
+  let runs = 0;
+  let settle: { cancel(): void } | undefined = undefined;
+  settle = settleMemoryAfterStartup(new Servers(), {
+    quietMs: 5,
+    collect: () => {
+      runs++;
+      settle?.cancel();
+    },
+  });
+  await sleep(50);
+  assert.equal(runs, 1, 'a gateway closing during the passes stops them');
 });
 
 test('cancel (the gateway closing first) means no collection', async () => {
