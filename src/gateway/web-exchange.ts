@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isResponseTo } from '../util/json-rpc-response.ts';
 
 /** The part of the SDK's `WebStandardStreamableHTTPServerTransport` this adapter drives. */
 export interface WebExchangeHandler {
@@ -123,7 +124,8 @@ async function holdForQuickAnswer(
       const after = await Promise.race([pending, new Promise<'open'>((resolve) => setImmediate(resolve, 'open'))]);
       if (after !== 'open' && after.done) {
         const answer = eventData(step.value);
-        if (answer && isAnswerTo(answer, requestId)) return { answer };
+        // A stream also ends when its session closes: only a response to this very request may become the body.
+        if (answer && isResponseTo(answer.toString('utf8'), requestId)) return { answer };
       }
       return { chunks, pending };
     }
@@ -146,16 +148,6 @@ function eventData(chunk: Uint8Array): Buffer | undefined {
   if (at < 0 || !bytes.subarray(bytes.length - 2).equals(Buffer.from('\n\n'))) return undefined;
   const data = bytes.subarray(at + SSE_DATA_FIELD.length, bytes.length - 2);
   return data.includes(0x0a) ? undefined : data;
-}
-
-/** A stream also ends when its session closes: only a response to this very request may become the body. */
-function isAnswerTo(data: Buffer, requestId: unknown): boolean {
-  try {
-    const message = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    return message.id === requestId && !('method' in message) && ('result' in message || 'error' in message);
-  } catch {
-    return false;
-  }
 }
 
 function isSingleRequest(body: unknown): boolean {

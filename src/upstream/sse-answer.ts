@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { createParser } from 'eventsource-parser';
+import { isResponseTo } from '../util/json-rpc-response.ts';
 
 /**
  * What an upstream's SSE answer to one request turned out to be: the answer alone (handed on as a
@@ -49,7 +50,7 @@ export function readSseAnswer(res: IncomingMessage, requestId: string | number):
         // The priming event (an id and empty data) only sets the resume point, and the SDK client
         // reads only events without a type or of type `message`: others are skipped, as it would.
         if (decided || event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
-        if (isAnswerTo(event.data, requestId)) {
+        if (isResponseTo(event.data, requestId)) {
           decide({ kind: 'answer', json: event.data });
           discardRest(res);
         } else {
@@ -79,16 +80,6 @@ export function readSseAnswer(res: IncomingMessage, requestId: string | number):
     res.once('error', onError);
     res.once('close', onClose);
   });
-}
-
-/** The SDK checks a JSON body's messages itself; this only decides whether the stream may end here. */
-function isAnswerTo(data: string, requestId: string | number): boolean {
-  try {
-    const message = JSON.parse(data) as Record<string, unknown>;
-    return message.id === requestId && !('method' in message) && ('result' in message || 'error' in message);
-  } catch {
-    return false;
-  }
 }
 
 function discardRest(res: IncomingMessage): void {

@@ -435,6 +435,39 @@ function waitExit(child: ChildProcess, ms: number): Promise<{ code: number | nul
 }
 
 /**
+ * The MCP URL an `airlock serve` child prints once it listens (its stdout must be set to utf8);
+ * rejects if the child exits first or prints nothing of the kind within `ms`.
+ */
+export function waitForMcpUrl(child: ChildProcess, stderr: () => string, ms = 20_000): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let seen = '';
+    const done = () => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.off('exit', onExit);
+    };
+    const onData = (s: string) => {
+      seen += s;
+      const match = /MCP endpoint: (\S+)/.exec(seen);
+      if (match?.[1]) {
+        done();
+        resolve(match[1]);
+      }
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`serve exited (${code}) before listening: ${stderr()}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`serve did not start: ${stderr()}`));
+    }, ms);
+    child.stdout!.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/**
  * `airlock serve --home DIR --port 0` as a child process; resolves once it printed its MCP URL and
  * every configured server is connected.
  */
@@ -463,21 +496,8 @@ export async function startServeProcess(
     await prepared.cleanup();
   };
   try {
-    const mcpUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 20_000);
-      child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-        stdout += s;
-        const match = /MCP endpoint: (\S+)/.exec(stdout);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`serve exited (${code}) before listening: ${stderr}`));
-      });
-    });
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    const mcpUrl = await waitForMcpUrl(child, () => stderr);
     if (opts.waitConnected ?? true) {
       await until(
         async () => {

@@ -17,6 +17,7 @@ import {
   prepareHome,
   until,
   VAULT_ENV,
+  waitForMcpUrl,
   type PreparedHome,
 } from '../helpers/gateway-harness.ts';
 
@@ -107,24 +108,10 @@ describe('the CLI bundle', { timeout: 180_000 }, () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       serve = child;
-      let stdout = '';
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-      const mcpUrl = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 30_000);
-        child.stdout.setEncoding('utf8').on('data', (s: string) => {
-          stdout += s;
-          const match = /MCP endpoint: (\S+)/.exec(stdout);
-          if (match?.[1]) {
-            clearTimeout(timer);
-            resolve(match[1]);
-          }
-        });
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`serve exited (${code}): ${stderr}`));
-        });
-      });
+      child.stdout.setEncoding('utf8');
+      const mcpUrl = await waitForMcpUrl(child, () => stderr, 30_000);
       assert.equal(entryOf(stderr), bundleEntry);
       await until(
         () => {
