@@ -44,6 +44,7 @@ import { AIRLOCK_VERSION } from '../version.ts';
 import { buildNameTable, type NamedEntry } from './tool-names.ts';
 import { BoundedEventStore } from './event-store.ts';
 import { serveWebExchange } from './web-exchange.ts';
+import { DirectCalls, directCallOf, type CallExtra } from './direct-call.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -51,9 +52,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * Long enough for a local or nearby server's answer, short enough that a slow call's stream, and
  * the priming event that lets the client resume it, start without a noticeable wait.
  */
-const QUICK_ANSWER_MS = 200;
+export const QUICK_ANSWER_MS = 200;
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** A client's request id: cancellation (notifications/cancelled) names its request this way. */
+type CancelledParams = { requestId?: unknown; reason?: unknown };
 // Zod schemas from the SDK, used to validate what upstreams answer before it reaches a client.
 type AnySchema = typeof ResultSchema;
 
@@ -98,6 +101,8 @@ export interface ClientSessionOptions {
   onClosed?: (session: ClientSession) => void;
   /** Default per-request timeout upstream (ms); tools/call resets it on progress. */
   requestTimeoutMs?: number;
+  /** How long an answer may take and still leave as one JSON body (default QUICK_ANSWER_MS). */
+  quickAnswerMs?: number;
 }
 
 const RESULT_SCHEMAS: Record<string, AnySchema> = {
@@ -198,6 +203,7 @@ export class ClientSession {
   private logLevel: LoggingLevel | undefined;
   private closed = false;
   private readonly capabilities: ServerCapabilities;
+  private readonly direct: DirectCalls;
 
   private constructor(
     options: ClientSessionOptions,
@@ -216,6 +222,17 @@ export class ClientSession {
       // The gateway's HTTP layer enforces its own body limit before the transport sees a byte.
       maxRequestBodySize: 64 * 1024 * 1024,
     });
+    this.direct = new DirectCalls(
+      {
+        sessionId: () => this.sessionId,
+        run: (params, extra) => this.callTool(params, extra),
+        stream: (req, res, body, accepted) =>
+          serveWebExchange(this.transport, req, res, body, { quickAnswerMs: 0, onAccepted: accepted }),
+        outbound: (message) => this.outbound(message),
+        notify: (notification, relatedRequestId) => this.server.notification(notification, { relatedRequestId }),
+      },
+      options.quickAnswerMs ?? QUICK_ANSWER_MS,
+    );
     this.redactOutbound();
     this.installHandlers();
     this.server.onclose = () => void this.close();
@@ -257,9 +274,28 @@ export class ClientSession {
     return this.transport.sessionId;
   }
 
-  /** Serves one HTTP request of this session (POST, GET stream, DELETE). */
+  /**
+   * Serves one HTTP request of this session (POST, GET stream, DELETE). A plain tools/call is
+   * answered directly when it can be (see DirectCalls); everything else goes through the SDK's
+   * transport.
+   */
   serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-    return serveWebExchange(this.transport, req, res, body, { quickAnswerMs: QUICK_ANSWER_MS });
+    const call = this.closed ? undefined : directCallOf(req, body);
+    if (call && this.direct.accepts(call)) return this.direct.serve(req, res, body, call);
+    this.cancelDirectCalls(body);
+    return serveWebExchange(this.transport, req, res, body, {
+      quickAnswerMs: this.options.quickAnswerMs ?? QUICK_ANSWER_MS,
+    });
+  }
+
+  /** A cancellation of a call answered directly: the transport's protocol does not know that call. */
+  private cancelDirectCalls(body: unknown): void {
+    for (const message of Array.isArray(body) ? body : [body]) {
+      const notification = message as { method?: unknown; params?: CancelledParams } | null;
+      if (notification?.method !== 'notifications/cancelled') continue;
+      const id = notification.params?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') this.direct.cancel(id, notification.params?.reason);
+    }
   }
 
   private static connectLink(
@@ -365,7 +401,7 @@ export class ClientSession {
     serverName: string,
     method: string,
     params: Record<string, unknown> | undefined,
-    extra: Extra,
+    extra: CallExtra,
   ): Promise<Result> {
     const link = await this.link(serverName);
     const untrack = this.track(serverName, extra.requestId);
@@ -438,7 +474,9 @@ export class ClientSession {
     if (this.route.kind === 'one') {
       const target = this.route.server;
       server.fallbackRequestHandler = async (request, extra) =>
-        this.forward(target, request.method, request.params, extra) as never;
+        (request.method === 'tools/call'
+          ? this.callTool(request.params ?? {}, extra)
+          : this.forward(target, request.method, request.params, extra)) as never;
       if (this.capabilities.logging) {
         // The SDK answers logging/setLevel itself when logging is declared; the upstream must hear it.
         server.setRequestHandler(SetLevelRequestSchema, async (request, extra) => {
@@ -467,10 +505,8 @@ export class ClientSession {
       switch (request.method) {
         case 'tools/list':
           return { tools: await this.aggregateTools(extra.signal) } as never;
-        case 'tools/call': {
-          const entry = await this.lookupName('tool', params.name, extra.signal);
-          return this.forward(entry.server, 'tools/call', { ...params, name: entry.name }, extra) as never;
-        }
+        case 'tools/call':
+          return this.callTool(params, extra) as never;
         case 'prompts/list':
           return { prompts: await this.aggregatePrompts(extra.signal) } as never;
         case 'prompts/get': {
@@ -495,6 +531,15 @@ export class ClientSession {
           throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${quote(request.method)}`);
       }
     };
+  }
+
+  /** A tools/call, whichever way it came: a call answered directly until now is adopted, not sent again. */
+  private async callTool(params: Record<string, unknown>, extra: CallExtra): Promise<Result> {
+    const adopted = this.direct.adopt(extra.requestId, extra.signal);
+    if (adopted) return adopted;
+    if (this.route.kind === 'one') return this.forward(this.route.server, 'tools/call', params, extra);
+    const entry = await this.lookupName('tool', params.name, extra.signal);
+    return this.forward(entry.server, 'tools/call', { ...params, name: entry.name }, extra);
   }
 
   private async eachServer<T>(
@@ -661,16 +706,14 @@ export class ClientSession {
     const intercepted = await this.options.interceptors?.upstreamRequest?.(this.context(serverName), request, signal);
     if (intercepted) return intercepted;
     const related = this.inflight.get(serverName)?.at(-1);
+    const send = () =>
+      this.server.request({ method: request.method, params: request.params } as never, schemaFor(request.method), {
+        signal,
+        timeout: 10 * 60_000,
+        ...(related !== undefined ? { relatedRequestId: related } : {}),
+      }) as Promise<Result>;
     try {
-      return (await this.server.request(
-        { method: request.method, params: request.params } as never,
-        schemaFor(request.method),
-        {
-          signal,
-          timeout: 10 * 60_000,
-          ...(related !== undefined ? { relatedRequestId: related } : {}),
-        },
-      )) as Result;
+      return await (related !== undefined ? this.direct.requestRelated(related, send) : send());
     } catch (error) {
       if (
         request.method === 'elicitation/create' &&
@@ -710,14 +753,11 @@ export class ClientSession {
         }
       }
     }
-    void this.server
-      .notification(
-        outgoing as never,
-        related !== undefined && notification.method === 'notifications/message'
-          ? { relatedRequestId: related }
-          : undefined,
-      )
-      .catch(() => {});
+    const sent =
+      related !== undefined && notification.method === 'notifications/message'
+        ? this.direct.notifyRelated(related, outgoing as ServerNotification)
+        : this.server.notification(outgoing as never);
+    void sent.catch(() => {});
   }
 
   /** The set of servers changed (config edit): tell an aggregate client its lists changed. */
@@ -734,18 +774,25 @@ export class ClientSession {
     }
   }
 
-  /** Every message to the client passes through the redactor: no vault value leaves in clear. */
+  /**
+   * Every message to the client passes here, on the transport or answered directly: no vault value
+   * leaves in clear.
+   */
+  private outbound(message: JSONRPCMessage): JSONRPCMessage {
+    return this.options.redactor ? this.options.redactor.redactValue(message) : message;
+  }
+
   private redactOutbound(): void {
-    const redactor = this.options.redactor;
-    if (!redactor) return;
+    if (!this.options.redactor) return;
     const send = this.transport.send.bind(this.transport);
     this.transport.send = (message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }) =>
-      send(redactor.redactValue(message), options);
+      send(this.outbound(message), options);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.direct.abortAll();
     const links = [...this.links.values()];
     this.links.clear();
     await Promise.allSettled(links.map(async (link) => (await link).close()));

@@ -53,6 +53,8 @@ export interface GatewayOptions {
   /** Mounts more routes (OAuth, UI) on the gateway's express app, before its 404 handler. */
   extend?: (app: express.Express, gateway: Gateway) => void;
   idleSessionTimeoutMs?: number;
+  /** How long a call's answer may take and still leave as one JSON body (tests lengthen it). */
+  quickAnswerMs?: number;
 }
 
 export interface Gateway {
@@ -181,6 +183,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     audit,
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     ...(options.idleSessionTimeoutMs ? { idleTimeoutMs: options.idleSessionTimeoutMs } : {}),
+    ...(options.quickAnswerMs ? { quickAnswerMs: options.quickAnswerMs } : {}),
   });
   const addAuthenticator = (authenticator: ClientAuthenticator) => {
     authenticators.push(authenticator);

@@ -21,6 +21,7 @@ export interface SessionManagerOptions {
   /** Sessions idle longer than this are closed. */
   idleTimeoutMs?: number;
   requestTimeoutMs?: number;
+  quickAnswerMs?: number;
 }
 
 /**
@@ -134,6 +135,7 @@ export class SessionManager {
         ...(this.options.audit ? { audit: this.options.audit } : {}),
         ...(this.options.interceptors ? { interceptors: this.options.interceptors } : {}),
         ...(this.options.requestTimeoutMs ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
+        ...(this.options.quickAnswerMs ? { quickAnswerMs: this.options.quickAnswerMs } : {}),
         onClosed: (closed) => {
           if (closed.sessionId && this.sessions.get(closed.sessionId) === closed) {
             this.sessions.delete(closed.sessionId);

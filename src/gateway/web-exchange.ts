@@ -12,8 +12,11 @@ export interface WebExchangeOptions {
    * whether the answer is all there is to send. Quick answers then leave as one `application/json`
    * body; anything slower (or anything sent before the answer: progress, sampling, elicitation)
    * streams as before, with the transport's priming event first so the client can resume it.
+   * 0 streams at once.
    */
   quickAnswerMs: number;
+  /** Called once the transport has taken the request (for a POST of requests: holds a stream for them). */
+  onAccepted?: () => void;
 }
 
 const SSE_MESSAGE_PREFIX = 'event: message\n';
@@ -38,6 +41,7 @@ export async function serveWebExchange(
   options: WebExchangeOptions,
 ): Promise<void> {
   const response = await handler.handleRequest(toWebRequest(req), { parsedBody });
+  options.onAccepted?.();
   if (!response.body) {
     res.writeHead(response.status, headerRecord(response.headers)).end();
     return;
@@ -51,26 +55,21 @@ export async function serveWebExchange(
   }
   const reader = response.body.getReader();
   let finished = false;
-  res.once('close', () => {
+  const hangUp = () => {
     // The client went away: cancelling lets the transport drop the stream (its events stay in the
     // event store for a resume).
     if (!finished) void reader.cancel().catch(() => {});
-  });
-  const single = req.method === 'POST' && isSingleRequest(parsedBody);
+  };
+  // A direct answer handed over to the transport may find its client already gone.
+  if (res.destroyed) hangUp();
+  else res.once('close', hangUp);
+  const single = options.quickAnswerMs > 0 && req.method === 'POST' && isSingleRequest(parsedBody);
   const held = single
     ? await holdForQuickAnswer(reader, (parsedBody as { id: unknown }).id, options.quickAnswerMs)
     : { chunks: [], pending: undefined };
   if ('answer' in held) {
     finished = true;
-    // Of the stream's headers only the session id applies to a JSON body (every header is parsed
-    // by the client on every call).
-    const jsonHeaders: Record<string, string> = {
-      'content-type': 'application/json',
-      'content-length': String(held.answer.length),
-    };
-    const session = response.headers.get('mcp-session-id');
-    if (session) jsonHeaders['mcp-session-id'] = session;
-    res.writeHead(response.status, jsonHeaders).end(held.answer);
+    writeJsonAnswer(res, response.status, held.answer, response.headers.get('mcp-session-id') ?? undefined);
     return;
   }
   res.writeHead(response.status, headerRecord(response.headers));
@@ -90,6 +89,24 @@ export async function serveWebExchange(
     finished = true;
     if (!res.writableEnded) res.end();
   }
+}
+
+/**
+ * An answer as one `application/json` body. Of a stream's headers only the session id applies to
+ * a JSON body (every header is parsed by the client on every call).
+ */
+export function writeJsonAnswer(
+  res: ServerResponse,
+  status: number,
+  answer: Buffer | string,
+  sessionId: string | undefined,
+): void {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(answer)),
+  };
+  if (sessionId) headers['mcp-session-id'] = sessionId;
+  res.writeHead(status, headers).end(answer);
 }
 
 type Held =

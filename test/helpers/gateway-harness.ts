@@ -355,7 +355,9 @@ export interface GatewayHarness {
 }
 
 /** Starts the gateway in this process (fast restart backoff, passphrase vault, port 0). */
-export async function startGatewayHarness(opts: HomeOptions & { socket?: boolean } = {}): Promise<GatewayHarness> {
+export async function startGatewayHarness(
+  opts: HomeOptions & { socket?: boolean; quickAnswerMs?: number } = {},
+): Promise<GatewayHarness> {
   const prepared = await prepareHome(opts);
   const clients: RecordingClient[] = [];
   let gateway: Gateway | undefined;
@@ -370,6 +372,7 @@ export async function startGatewayHarness(opts: HomeOptions & { socket?: boolean
       port: 0,
       listenSocket: opts.socket ?? true,
       backoff: { baseMs: 50, maxMs: 500 },
+      ...(opts.quickAnswerMs ? { quickAnswerMs: opts.quickAnswerMs } : {}),
     });
   } catch (error) {
     await prepared.cleanup();
