@@ -55,7 +55,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const QUICK_ANSWER_MS = 200;
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-/** A client's request id: cancellation (notifications/cancelled) names its request this way. */
+/** The params of a client's notifications/cancelled, unchecked. */
 type CancelledParams = { requestId?: unknown; reason?: unknown };
 // Zod schemas from the SDK, used to validate what upstreams answer before it reaches a client.
 type AnySchema = typeof ResultSchema;
@@ -225,7 +225,7 @@ export class ClientSession {
     this.direct = new DirectCalls(
       {
         sessionId: () => this.sessionId,
-        run: (params, extra) => this.callTool(params, extra),
+        run: (params, extra) => this.runToolCall(params, extra),
         stream: (req, res, body, accepted) =>
           serveWebExchange(this.transport, req, res, body, { quickAnswerMs: 0, onAccepted: accepted }),
         outbound: (message) => this.outbound(message),
@@ -533,10 +533,12 @@ export class ClientSession {
     };
   }
 
-  /** A tools/call, whichever way it came: a call answered directly until now is adopted, not sent again. */
-  private async callTool(params: Record<string, unknown>, extra: CallExtra): Promise<Result> {
-    const adopted = this.direct.adopt(extra.requestId, extra.signal);
-    if (adopted) return adopted;
+  /** A tools/call dispatched by the SDK: a call answered directly until now is adopted, not sent again. */
+  private callTool(params: Record<string, unknown>, extra: CallExtra): Promise<Result> {
+    return this.direct.adopt(extra.requestId, extra.signal) ?? this.runToolCall(params, extra);
+  }
+
+  private async runToolCall(params: Record<string, unknown>, extra: CallExtra): Promise<Result> {
     if (this.route.kind === 'one') return this.forward(this.route.server, 'tools/call', params, extra);
     const entry = await this.lookupName('tool', params.name, extra.signal);
     return this.forward(entry.server, 'tools/call', { ...params, name: entry.name }, extra);
