@@ -56,6 +56,8 @@ function makeMcpServer(errors: unknown[]): McpServer {
 
 let server: http.Server;
 let base: string;
+/** For each exchange served with `?stream=1`: whether `onAccepted` ran before anything was written. */
+const acceptedBeforeWrites: boolean[] = [];
 const transports: WebStandardStreamableHTTPServerTransport[] = [];
 const mcpServers: McpServer[] = [];
 
@@ -95,6 +97,13 @@ before(async () => {
       transports.push(created);
       mcpServers.push(mcp);
       transport = created;
+    }
+    if (req.url?.endsWith('?stream=1')) {
+      await serveWebExchange(transport, req, res, body, {
+        quickAnswerMs: 0,
+        onAccepted: () => acceptedBeforeWrites.push(!res.headersSent),
+      });
+      return;
     }
     await serveWebExchange(transport, req, res, body, { quickAnswerMs: QUICK_MS });
   };
@@ -235,6 +244,21 @@ describe('serveWebExchange', () => {
       jsonrpc: '2.0',
       id: 2,
     });
+    assertServerHealthy(sessionId);
+  });
+
+  test('quickAnswerMs 0 streams even a quick answer, and onAccepted runs before anything is written', async () => {
+    const sessionId = await initialize();
+    const result = await exchange(
+      { method: 'POST', sessionId, body: JSON.stringify(call(9, 'echo', { text: 'now' })) },
+      `${base}?stream=1`,
+    );
+    assert.equal(result.contentType, 'text/event-stream');
+    const events = sseEvents(result.text);
+    assert.equal(events.length, 2, result.text);
+    assert.match(events[0]!, PRIMING);
+    assert.deepEqual(messageOf(events[1]!).result, { content: [{ type: 'text', text: 'now' }] });
+    assert.deepEqual(acceptedBeforeWrites, [true]);
     assertServerHealthy(sessionId);
   });
 
