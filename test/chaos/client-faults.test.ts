@@ -121,39 +121,48 @@ test('huge headers are refused (431) and non-HTTP bytes on the socket are droppe
   await assertGatewayServesOthers(gw, 'huge headers and raw garbage');
 });
 
-test('a client that hangs up mid-call: the gateway stays healthy (and cancels upstream)', async (t) => {
-  const session = await rawSession('/mcp/remote');
-  const headers = { ...mcpHeaders(gw.key), ...host(), 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
-  const target = new URL(gw.url('remote'));
-  await new Promise<void>((resolve) => {
-    const req = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers },
-      (res) => res.resume(),
-    );
-    req.on('error', () => resolve());
-    req.on('close', () => resolve());
-    req.end(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 7,
-        method: 'tools/call',
-        params: { name: 'slow', arguments: { ms: 3_000 } },
-      }),
-    );
-    setTimeout(() => req.destroy(), 300);
-  });
-  await new Promise((r) => setTimeout(r, 500));
-  const probe = await connectClient(gw.url('remote'), gw.key);
-  try {
-    const report = JSON.parse(firstText(await probe.client.callTool({ name: 'last_cancelled', arguments: {} }))) as {
-      cancelled: boolean;
+// 50 ms: while the call is still answered directly (before any byte of the answer); 300 ms: once the
+// exchange has become an event stream (past the 200 ms quick-answer window).
+for (const hangUpMs of [50, 300]) {
+  test(`a client that hangs up ${hangUpMs} ms into a call: the gateway stays healthy`, async (t) => {
+    const session = await rawSession('/mcp/remote');
+    const headers = {
+      ...mcpHeaders(gw.key),
+      ...host(),
+      'mcp-session-id': session,
+      'mcp-protocol-version': '2025-11-25',
     };
-    t.diagnostic(`upstream saw the cancellation: ${report.cancelled}`);
-  } finally {
-    await probe.close();
-  }
-  await assertGatewayServesOthers(gw, 'a client hang-up mid-call');
-});
+    const target = new URL(gw.url('remote'));
+    await new Promise<void>((resolve) => {
+      const req = http.request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers },
+        (res) => res.resume(),
+      );
+      req.on('error', () => resolve());
+      req.on('close', () => resolve());
+      req.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 7,
+          method: 'tools/call',
+          params: { name: 'slow', arguments: { ms: 3_000 } },
+        }),
+      );
+      setTimeout(() => req.destroy(), hangUpMs);
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const probe = await connectClient(gw.url('remote'), gw.key);
+    try {
+      const report = JSON.parse(firstText(await probe.client.callTool({ name: 'last_cancelled', arguments: {} }))) as {
+        cancelled: boolean;
+      };
+      t.diagnostic(`upstream saw the cancellation: ${report.cancelled}`);
+    } finally {
+      await probe.close();
+    }
+    await assertGatewayServesOthers(gw, `a client hang-up ${hangUpMs} ms into a call`);
+  });
+}
 
 test('1,000 sessions at once: all initialize and answer, then all close', async (t) => {
   const before = rssMB(gw.serve.pid);
