@@ -11,6 +11,7 @@ import {
   type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
 import { writeJsonAnswer } from './web-exchange.ts';
+import { isPlainObject } from '../util/plain-object.ts';
 
 /** A client's `tools/call` the gateway may answer without the SDK's server transport. */
 export interface DirectCall {
@@ -44,10 +45,6 @@ export interface DirectCallHost {
 }
 
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function mediaType(header: string | undefined): string | undefined {
   return header?.split(';', 1)[0]!.trim().toLowerCase();

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isPlainObject } from '../util/plain-object.ts';
 
 /**
  * The MCP clients whose configs `airlock import` understands, where each keeps its config, and
@@ -81,26 +82,22 @@ export function locateClientConfig(client: ClientName, options: LocateOptions = 
 /** A JSON path (as jsonc-parser takes it) to the object mapping server names to entries. */
 export type ServersKeyPath = readonly string[];
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Which key holds the servers in this particular file. VS Code has three shapes: `servers` in
  * `mcp.json`, `"mcp": { "servers" }` or the flat `"mcp.servers"` in `settings.json`.
  */
 export function serversKeyPath(client: ClientName, file: string, parsed: unknown): ServersKeyPath {
   if (client !== 'vscode') return ['mcpServers'];
-  const root = isObject(parsed) ? parsed : {};
-  if (isObject(root.servers)) return ['servers'];
-  if (isObject(root.mcp) && isObject(root.mcp.servers)) return ['mcp', 'servers'];
-  if (isObject(root['mcp.servers'])) return ['mcp.servers'];
+  const root = isPlainObject(parsed) ? parsed : {};
+  if (isPlainObject(root.servers)) return ['servers'];
+  if (isPlainObject(root.mcp) && isPlainObject(root.mcp.servers)) return ['mcp', 'servers'];
+  if (isPlainObject(root['mcp.servers'])) return ['mcp.servers'];
   return path.basename(file).toLowerCase() === 'settings.json' ? ['mcp', 'servers'] : ['servers'];
 }
 
 /** The server entries of a parsed client config, or `{}` when it has none. */
 export function serverEntries(parsed: unknown, keyPath: ServersKeyPath): Record<string, unknown> {
   let node: unknown = parsed;
-  for (const key of keyPath) node = isObject(node) ? node[key] : undefined;
-  return isObject(node) ? node : {};
+  for (const key of keyPath) node = isPlainObject(node) ? node[key] : undefined;
+  return isPlainObject(node) ? node : {};
 }

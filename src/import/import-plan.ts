@@ -10,6 +10,7 @@ import {
   replaceSpans,
   type SecretSpan,
 } from './secret-detection.ts';
+import { isPlainObject } from '../util/plain-object.ts';
 
 /**
  * What `airlock import` would do, computed without touching anything, so it can be previewed.
@@ -100,10 +101,6 @@ function keyPath(parts: readonly (string | number)[]): string {
         : `${i === 0 ? '' : '.'}${/^[A-Za-z0-9_-]+$/.test(part) ? part : quote(part, 64)}`,
     )
     .join('');
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const STDIO_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd', 'disabled', 'envFile']);
@@ -209,7 +206,7 @@ class EntryConverter {
 
   private stringMap(raw: unknown, field: string, detect: (key: string, value: string) => SecretSpan[]) {
     if (raw === undefined) return undefined;
-    if (!isObject(raw)) throw new Error(`${field} is not an object`);
+    if (!isPlainObject(raw)) throw new Error(`${field} is not an object`);
     const result: Record<string, string> = {};
     for (const [key, value] of Object.entries(raw)) {
       if (value === null || value === undefined) {
@@ -299,7 +296,7 @@ export function planImport(input: PlanImportInput): ImportPlan {
   }
   for (const [sourceName, entry] of Object.entries(entries)) {
     const where = [...serversKey, sourceName];
-    if (!isObject(entry)) {
+    if (!isPlainObject(entry)) {
       plan.servers.push({ sourceName, name: sanitizeName(sourceName), skipped: 'the entry is not an object' });
       continue;
     }

@@ -1,6 +1,7 @@
 import { AirlockError, quote } from '../errors.ts';
 import { isVaultBackendName } from './backend-names.ts';
 import type { VaultBackendName } from './vault.ts';
+import { isPlainObject } from '../util/plain-object.ts';
 
 /**
  * The vault file's content, and how to read, check, migrate and write it.
@@ -48,7 +49,7 @@ export function parseVaultDocument(text: string, file: string): VaultDocument {
   } catch {
     throw corrupt(file, 'it is not JSON');
   }
-  if (!isObject(raw) || raw.format !== VAULT_FORMAT) throw corrupt(file, `it is not an ${VAULT_FORMAT} file`);
+  if (!isPlainObject(raw) || raw.format !== VAULT_FORMAT) throw corrupt(file, `it is not an ${VAULT_FORMAT} file`);
   return checkShape(migrate(raw, file), file);
 }
 
@@ -79,12 +80,12 @@ function checkShape(raw: RawObject, file: string): VaultDocument {
   const { backend, wrappedKey, records } = raw;
   if (typeof backend !== 'string' || !isVaultBackendName(backend)) throw corrupt(file, 'its backend is unknown');
   if (typeof wrappedKey !== 'string' || !isBase64(wrappedKey)) throw corrupt(file, 'its wrapped key is missing');
-  if (!isObject(records)) throw corrupt(file, 'it has no records');
+  if (!isPlainObject(records)) throw corrupt(file, 'it has no records');
   const map = new Map<string, VaultRecordEntry>();
   for (const [name, entry] of Object.entries(records)) {
     // A record whose bytes are damaged is still a record: get() reports it by name. Only a
     // record that is not even shaped like one makes the file unreadable.
-    if (!isObject(entry) || typeof entry.sealed !== 'string' || typeof entry.updatedAt !== 'string') {
+    if (!isPlainObject(entry) || typeof entry.sealed !== 'string' || typeof entry.updatedAt !== 'string') {
       throw corrupt(file, `its record ${quote(name)} is malformed`);
     }
     map.set(name, { sealed: entry.sealed, updatedAt: entry.updatedAt });
@@ -125,10 +126,6 @@ function corrupt(file: string, why: string): AirlockError {
     `The vault file ${quote(file)} is damaged (${why}). It was left untouched; restore it from a backup, ` +
       'or move it aside to start a new vault.',
   );
-}
-
-function isObject(value: unknown): value is RawObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isBase64(value: string): boolean {

@@ -5,7 +5,14 @@
 // admin API over HTTP, the CLI, an SDK client.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstText, startGatewayHarness, until, type GatewayHarness } from '../helpers/gateway-harness.ts';
+import {
+  INITIALIZE,
+  firstText,
+  mcpHeaders,
+  startGatewayHarness,
+  until,
+  type GatewayHarness,
+} from '../helpers/gateway-harness.ts';
 import { stdioFixtureCommand } from '../helpers/spawn-fixture.ts';
 
 let h: GatewayHarness | undefined;
@@ -31,20 +38,7 @@ test('pausing stops the servers and refuses MCP; resuming restores them with con
   assert.equal(paused.status, 200);
   assert.equal(((await paused.json()) as { paused: boolean }).paused, true);
   assert.deepEqual(h.gateway.registry.states(), [], 'every upstream server is stopped');
-  const refused = await fetch(h.url(), {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${key}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-    }),
-  });
+  const refused = await fetch(h.url(), { method: 'POST', headers: mcpHeaders(key), body: JSON.stringify(INITIALIZE) });
   assert.equal(refused.status, 503);
   assert.match(((await refused.json()) as { error: { message: string } }).error.message, /paused/);
 

@@ -149,6 +149,25 @@ async function exchange(init: RequestInit & { sessionId?: string }, url = base):
   };
 }
 
+/**
+ * A raw fetch on a session for the tests that hold on to the response (abort it, read it as it comes):
+ * a POST of `body`, or without one a GET of the session's stream (resumed from `lastEventId`).
+ */
+function sessionFetch(
+  sessionId: string,
+  opts: { body?: unknown; lastEventId?: string; signal: AbortSignal },
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    accept: opts.body === undefined ? 'text/event-stream' : ACCEPT,
+    'mcp-session-id': sessionId,
+    'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+  };
+  if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
+  if (opts.body === undefined) return fetch(base, { headers, signal: opts.signal });
+  headers['content-type'] = 'application/json';
+  return fetch(base, { method: 'POST', headers, body: JSON.stringify(opts.body), signal: opts.signal });
+}
+
 function post(sessionId: string | undefined, body: unknown, headers?: Record<string, string>): Promise<Exchange> {
   return exchange({ method: 'POST', body: JSON.stringify(body), ...(sessionId ? { sessionId } : {}), headers });
 }
@@ -324,14 +343,7 @@ describe('serveWebExchange', () => {
     const sessionId = await initialize();
     const openStream = async () => {
       const controller = new AbortController();
-      const response = await fetch(base, {
-        headers: {
-          accept: 'text/event-stream',
-          'mcp-session-id': sessionId,
-          'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
-        },
-        signal: controller.signal,
-      });
+      const response = await sessionFetch(sessionId, { signal: controller.signal });
       return { response, controller };
     };
     // fetch resolves on the headers: the stream's headers must be flushed before any event exists.
@@ -443,17 +455,7 @@ describe('serveWebExchange', () => {
   test('a client that hangs up while its answer is held: no error, and the server keeps serving', async () => {
     const sessionId = await initialize();
     const controller = new AbortController();
-    const hungUp = fetch(base, {
-      method: 'POST',
-      headers: {
-        accept: ACCEPT,
-        'content-type': 'application/json',
-        'mcp-session-id': sessionId,
-        'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
-      },
-      body: JSON.stringify(call(50, 'slow')),
-      signal: controller.signal,
-    });
+    const hungUp = sessionFetch(sessionId, { body: call(50, 'slow'), signal: controller.signal });
     // Within quickAnswerMs: the adapter is still holding the stream and has sent no headers.
     await sleep(QUICK_MS / 2);
     controller.abort();
@@ -467,17 +469,7 @@ describe('serveWebExchange', () => {
   test('a client that hangs up mid-stream can resume from the priming event id and gets the answer', async () => {
     const sessionId = await initialize();
     const controller = new AbortController();
-    const response = await fetch(base, {
-      method: 'POST',
-      headers: {
-        accept: ACCEPT,
-        'content-type': 'application/json',
-        'mcp-session-id': sessionId,
-        'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
-      },
-      body: JSON.stringify(call(60, 'slow')),
-      signal: controller.signal,
-    });
+    const response = await sessionFetch(sessionId, { body: call(60, 'slow'), signal: controller.signal });
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let seen = '';
@@ -489,15 +481,7 @@ describe('serveWebExchange', () => {
 
     await sleep(SLOW_MS);
     const resume = new AbortController();
-    const resumed = await fetch(base, {
-      headers: {
-        accept: 'text/event-stream',
-        'mcp-session-id': sessionId,
-        'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
-        'last-event-id': priming[1]!,
-      },
-      signal: resume.signal,
-    });
+    const resumed = await sessionFetch(sessionId, { lastEventId: priming[1]!, signal: resume.signal });
     assert.equal(resumed.status, 200);
     const replay = resumed.body!.pipeThrough(new TextDecoderStream()).getReader();
     let replayed = '';
